@@ -1,0 +1,84 @@
+/*
+ * migrator command line: subcommands and their options.
+ *
+ * mig_opts_parse() only parses and validates; it never prints or exits, so
+ * main() decides what to say and tests can drive it with any argv.
+ */
+#ifndef MIG_OPTS_H
+#define MIG_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes: stable, documented in --help and the README. */
+enum mig_exit {
+	MIG_EXIT_OK = 0,	  /* done; for migrate: VM runs at the destination */
+	MIG_EXIT_FAILED = 1,	  /* failed; the VM still runs at the source */
+	MIG_EXIT_USAGE = 2,	  /* bad command line; nothing was done */
+	MIG_EXIT_CANCELLED = 3,	  /* cancelled by a signal; VM runs at the source */
+	MIG_EXIT_PREFLIGHT = 4,	  /* a preflight check blocks the migration */
+	MIG_EXIT_UNAVAILABLE = 5, /* not available in this build */
+};
+
+enum mig_cmd {
+	MIG_CMD_NONE = 0,
+	MIG_CMD_HELP,
+	MIG_CMD_VERSION,
+	MIG_CMD_MIGRATE,
+};
+
+enum mig_on_timeout {
+	MIG_ON_TIMEOUT_ABORT = 0,
+	MIG_ON_TIMEOUT_POSTCOPY,
+};
+
+#define MIG_MAX_SHARED_DISKS 16
+
+struct mig_opts {
+	enum mig_cmd cmd;
+	const char *help_topic;	 /* subcommand named with help, or NULL */
+
+	/* migrate */
+	const char *domain;
+	char to_host[256];	 /* host part of --to */
+	uint16_t to_port;	 /* port of --to, or the default port */
+	const char *libvirt_uri;
+	const char *cert;
+	const char *key;
+	const char *ca;
+	const char *psk;	 /* path of the PSK file */
+	const char *shared_disks[MIG_MAX_SHARED_DISKS];
+	size_t n_shared_disks;
+	bool persistent;
+	bool undefine_source;
+	bool dry_run;
+	bool json;
+	uint32_t max_downtime_ms;	/* 0: libvirt's default */
+	uint64_t bandwidth_bps;		/* bytes per second, 0: unlimited */
+	uint32_t completion_timeout_s;	/* 0: none */
+	enum mig_on_timeout on_timeout;
+	bool auto_converge;
+	bool postcopy;
+	uint32_t parallel;		/* multifd connections, 0: off */
+};
+
+/*
+ * Parse argv into *o. Returns 0, or -EINVAL with a message in err that names
+ * the bad argument and what to do. Strings in *o point into argv.
+ */
+int mig_opts_parse(struct mig_opts *o, int argc, char **argv, char *err,
+		   size_t errlen);
+
+/*
+ * Parse "RATE" for --bandwidth: a number with a unit of kbit, mbit or gbit
+ * (bits per second) or KiB, MiB or GiB (bytes per second); a bare number is
+ * MiB/s, as libvirt counts. Stores bytes per second. Returns 0 or -EINVAL.
+ */
+int mig_opts_parse_rate(const char *s, uint64_t *bytes_per_s);
+
+/* The usage text for a subcommand, NULL for an unknown one; cmd NULL: the
+ * top-level usage. */
+const char *mig_opts_usage(const char *cmd);
+
+#endif

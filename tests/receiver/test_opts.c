@@ -1,0 +1,91 @@
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "receiver/opts.h"
+
+#define ARGV(...) ((char *[]){ "receiver", __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ "receiver", __VA_ARGS__ }) / \
+			 sizeof(char *)))
+#define PARSE(o, err, ...) \
+	rcv_opts_parse(o, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), err, \
+		       sizeof(err))
+
+Test(receiver_opts, full)
+{
+	struct rcv_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "--listen", "[::]:5000", "--cert", "c",
+			   "--key", "k", "--ca", "ca", "--allow", "east",
+			   "-a", "spiffe://lab/east", "--libvirt",
+			   "qemu:///session", "--storage-dir", "/srv/sf",
+			   "--max-sessions", "8", "--syslog", "-vv"),
+		     0, "%s", err);
+	cr_assert_str_eq(o.listen_host, "::");
+	cr_assert_eq(o.listen_port, 5000);
+	cr_assert_eq(o.n_allow, 2);
+	cr_assert_str_eq(o.allow[1], "spiffe://lab/east");
+	cr_assert_str_eq(o.libvirt_uri, "qemu:///session");
+	cr_assert_str_eq(o.storage_dir, "/srv/sf");
+	cr_assert_eq(o.max_sessions, 8);
+	cr_assert(o.syslog);
+	cr_assert_eq(o.verbose, 2);
+}
+
+Test(receiver_opts, defaults_with_psk)
+{
+	struct rcv_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "-l", "0.0.0.0", "--psk", "p", "-a", "x",
+			   "-s", "/d"),
+		     0, "%s", err);
+	cr_assert_eq(o.listen_port, 4870);
+	cr_assert_str_eq(o.libvirt_uri, "qemu:///system");
+	cr_assert_eq(o.max_sessions, 4);
+}
+
+Test(receiver_opts, help_version)
+{
+	struct rcv_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "--help"), 0);
+	cr_assert_eq(o.cmd, RCV_CMD_HELP);
+	cr_assert_eq(PARSE(&o, err, "-V"), 0);
+	cr_assert_eq(o.cmd, RCV_CMD_VERSION);
+}
+
+Test(receiver_opts, bad_input_named)
+{
+	struct rcv_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "--bogus"), -EINVAL);
+	cr_assert(strstr(err, "--bogus"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "-l", "h:99999", "--psk", "p", "-a", "x",
+			   "-s", "/d"), -EINVAL);
+	cr_assert(strstr(err, "--listen"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "-a", "x", "-s", "/d"),
+		     -EINVAL);
+	cr_assert(strstr(err, "credentials"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "--psk", "p", "-s", "/d"),
+		     -EINVAL);
+	cr_assert(strstr(err, "--allow"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "--psk", "p", "-a", "x"),
+		     -EINVAL);
+	cr_assert(strstr(err, "--storage-dir"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "--psk", "p", "-a", "x", "-s", "/d"),
+		     -EINVAL);
+	cr_assert(strstr(err, "--listen"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "--max-sessions", "0"),
+		     -EINVAL);
+	cr_assert(strstr(err, "--max-sessions"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "--psk", "p", "--cert", "c",
+			   "-a", "x", "-s", "/d"), -EINVAL);
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "stray"), -EINVAL);
+	cr_assert(strstr(err, "stray"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "--allow"), -EINVAL);
+	cr_assert(strstr(err, "needs an argument"), "%s", err);
+}
