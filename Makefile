@@ -54,7 +54,8 @@ GUEST_TOOLS  := $(patsubst tests/guest/%_main.c,$(B)/guest-tools/sf-%,$(GUEST_MA
 
 # Lab tools (host side): the WAN emulator and verifiers.
 LAB_LIB      := $(filter-out %main.c,$(wildcard tests/lab/*.c tests/lab/*/*.c))
-LAB_LIB      := $(filter-out %/test_%.c %/fuzz_%.c,$(LAB_LIB))
+# filter-out honours only the first %, so match test_/fuzz_ on the basename.
+LAB_LIB      := $(foreach f,$(LAB_LIB),$(if $(filter test_% fuzz_%,$(notdir $(f))),,$(f)))
 LAB_MAINS    := $(wildcard tests/lab/*_main.c tests/lab/*/*_main.c)
 LAB_TOOLS    := $(foreach m,$(LAB_MAINS),$(B)/lab/sf-$(patsubst %_main.c,%,$(notdir $(m))))
 
