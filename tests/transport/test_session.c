@@ -1,0 +1,374 @@
+/*
+ * test_session.c: sessions and channels over loopback: byte-exact round
+ * trips for every codec, backpressure from a slow reader, half-close,
+ * reset, and dead-peer detection.
+ */
+#include <fcntl.h>
+#include <poll.h>
+
+#include <openssl/evp.h>
+
+#include "tests/transport/tp_testlib.h"
+
+#define ECHO_MAX 4
+
+static pthread_t echo_threads[ECHO_MAX];
+static atomic_int echo_count;
+static atomic_int held_fd = -1;
+
+/* Echo everything back, then half-close. */
+static void *echo_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char buf[65536];
+	ssize_t n, off, w;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n; off += w) {
+			w = write(fd, buf + off, (size_t)(n - off));
+			if (w <= 0)
+				goto out;
+		}
+	}
+	shutdown(fd, SHUT_WR);
+out:
+	close(fd);
+	return NULL;
+}
+
+/* Server side of a channel: "echo" echoes, "hold" is kept for the test,
+ * anything else is refused. */
+static int test_on_open(void *arg, const char *name, unsigned int priority)
+{
+	int sv[2], n;
+
+	(void)arg;
+	(void)priority;
+	if (strcmp(name, "echo") && strcmp(name, "hold"))
+		return -ECONNREFUSED;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	if (!strcmp(name, "hold")) {
+		held_fd = sv[0];
+		return sv[1];
+	}
+	n = echo_count++;
+	if (n >= ECHO_MAX || pthread_create(&echo_threads[n], NULL, echo_main,
+	                                    (void *)(intptr_t)sv[0]) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -EAGAIN;
+	}
+	return sv[1];
+}
+
+static const char psk_hex[] = "00112233445566778899aabbccddeeff"
+                              "00112233445566778899aabbccddeeff";
+
+static void conf_psk(struct tp_session_conf *conf, unsigned int codec)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->tls.psk_identity = "lab";
+	conf->tls.psk_hex = psk_hex;
+	conf->codec = codec;
+	conf->on_open = test_on_open;
+}
+
+static struct tp_session *connect_ok(const struct tp_session_conf *conf,
+                                     struct tt_server *srv)
+{
+	struct tp_error err = { 0 };
+	struct tp_session *s;
+
+	s = tp_session_connect(conf, "127.0.0.1",
+	                       tp_listener_port(srv->listener), &err);
+	cr_assert(s, "connect: %s", err.msg);
+	cr_assert_eq(tp_session_handshake(s, &err), 0, "%s", err.msg);
+	return s;
+}
+
+struct writer {
+	int fd;
+	const uint8_t *data;
+	size_t len;
+	atomic_size_t written;
+	pthread_t thread;
+};
+
+/* Write everything (blocking, via poll), then half-close. */
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
+	ssize_t n;
+
+	while (w->written < w->len) {
+		n = write(w->fd, w->data + w->written, w->len - w->written);
+		if (n > 0)
+			w->written += (size_t)n;
+		else if (n < 0 && errno == EAGAIN)
+			poll(&pfd, 1, 100);
+		else
+			break;
+	}
+	shutdown(w->fd, SHUT_WR);
+	return NULL;
+}
+
+/* Read fd until EOF (or cap bytes) into buf; returns the count. */
+static size_t read_all(int fd, uint8_t *buf, size_t cap)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf + got, cap - got > 65536 ? 65536 : cap - got);
+		if (n > 0) {
+			got += (size_t)n;
+			if (got == cap)
+				break;
+		} else if (n < 0 && errno == EAGAIN) {
+			cr_assert_gt(poll(&pfd, 1, 10000), 0, "read stalled");
+		} else {
+			break;
+		}
+	}
+	return got;
+}
+
+static void sha256(const uint8_t *p, size_t n, uint8_t out[32])
+{
+	unsigned int len = 32;
+
+	cr_assert(EVP_Digest(p, n, out, &len, EVP_sha256(), NULL));
+}
+
+static void fill(uint8_t *p, size_t n, bool compressible)
+{
+	uint32_t seed = 12345;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = compressible ? "skyferry page "[(seed >> 16) % 14]
+		                    : (uint8_t)(seed >> 16);
+	}
+}
+
+/* Send len bytes through an echo channel and check they come back. */
+static void round_trip(unsigned int codec, bool compressible)
+{
+	const size_t len = 4u << 20;
+	uint8_t *data = malloc(len), *back = malloc(len + 1);
+	uint8_t h1[32], h2[32];
+	struct tp_session_conf conf;
+	struct tp_error err = { 0 };
+	struct tt_client cl = { 0 };
+	struct writer w = { 0 };
+	struct tt_server srv;
+	struct tp_stats stats;
+	struct tp_chan *chan;
+	int sv[2];
+
+	cr_assert(data && back);
+	fill(data, len, compressible);
+	conf_psk(&conf, codec);
+	tt_server_start(&srv, &conf);
+	cl.session = connect_ok(&conf, &srv);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
+	             0);
+	chan = tp_chan_open(cl.session, "echo", TP_PRIO_BULK, sv[1], &err);
+	cr_assert(chan, "%s", err.msg);
+	tt_client_start(&cl);
+	w.fd = sv[0];
+	w.data = data;
+	w.len = len;
+	pthread_create(&w.thread, NULL, writer_main, &w);
+	/* Read to EOF: the far end half-closes after echoing everything. */
+	cr_assert_eq(read_all(sv[0], back, len + 1), len);
+	pthread_join(w.thread, NULL);
+	sha256(data, len, h1);
+	sha256(back, len, h2);
+	cr_assert_arr_eq(h1, h2, 32, "hash mismatch");
+	for (int i = 0; i < 200 && !tp_chan_done(chan); i++)
+		usleep(5000);
+	tt_client_stop(&cl);
+	cr_assert(tp_chan_done(chan));
+	cr_assert_eq(tp_chan_error(chan, &err), 0, "%s", err.msg);
+	tp_chan_stats(chan, &stats);
+	cr_assert_eq(stats.tx_raw, len);
+	cr_assert_eq(stats.rx_raw, len);
+	/* 14 symbols: ~3.8 bits a byte; LZ4 has no entropy coder. */
+	if (codec != TP_CODEC_RAW && compressible)
+		cr_assert_lt(stats.tx_wire,
+		             codec == TP_CODEC_ZSTD ? len / 2 : len * 9 / 10,
+		             "wire %llu", (unsigned long long)stats.tx_wire);
+	if (!compressible)
+		cr_assert_leq(stats.tx_wire, len + stats.tx_frames * 36u,
+		              "raw bypass failed");
+	tp_session_stats(cl.session, &stats);
+	cr_assert_geq(stats.tx_raw, len);
+	cr_assert_eq(tp_session_chan_count(cl.session), 0);
+	tp_session_free(cl.session);
+	tt_server_stop(&srv);
+	for (int i = 0; i < echo_count; i++)
+		pthread_join(echo_threads[i], NULL);
+	close(sv[0]);
+	free(data);
+	free(back);
+}
+
+Test(transport_session, round_trip_raw, .timeout = 20)
+{
+	round_trip(TP_CODEC_RAW, false);
+}
+
+Test(transport_session, round_trip_lz4, .timeout = 20)
+{
+	round_trip(TP_CODEC_LZ4, true);
+}
+
+Test(transport_session, round_trip_lz4_random, .timeout = 20)
+{
+	round_trip(TP_CODEC_LZ4, false);
+}
+
+Test(transport_session, round_trip_zstd, .timeout = 20)
+{
+	round_trip(TP_CODEC_ZSTD, true);
+}
+
+Test(transport_session, round_trip_zstd_random, .timeout = 20)
+{
+	round_trip(TP_CODEC_ZSTD, false);
+}
+
+Test(transport_session, slow_reader_backpressure, .timeout = 20)
+{
+	const size_t len = 16u << 20, cap = 64u << 10;
+	uint8_t *data = malloc(len), *back = malloc(len);
+	struct tp_session_conf conf;
+	struct tp_error err = { 0 };
+	struct tt_client cl = { 0 };
+	struct writer w = { 0 };
+	struct tt_server srv;
+	struct tp_chan *chan;
+	int sv[2], small = 32768;
+	size_t stalled;
+
+	cr_assert(data && back);
+	fill(data, len, false);
+	conf_psk(&conf, TP_CODEC_RAW);
+	conf.chan_window = cap;
+	conf.chan_send_cap = cap;
+	tt_server_start(&srv, &conf);
+	cl.session = connect_ok(&conf, &srv);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
+	             0);
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	chan = tp_chan_open(cl.session, "hold", TP_PRIO_BULK, sv[1], &err);
+	cr_assert(chan, "%s", err.msg);
+	tt_client_start(&cl);
+	w.fd = sv[0];
+	w.data = data;
+	w.len = len;
+	pthread_create(&w.thread, NULL, writer_main, &w);
+
+	/* Nobody reads the far end: the producer must stall. */
+	usleep(500000);
+	stalled = w.written;
+	cr_log_info("producer stalled after %zu bytes; client held %zu, "
+	            "server held %zu",
+	            stalled, cl.max_buffered, srv.max_buffered);
+	cr_assert_lt(stalled, 2u << 20, "producer not backpressured: %zu",
+	             stalled);
+	cr_assert_leq(cl.max_buffered, 2 * cap);
+	cr_assert_leq(srv.max_buffered, 2 * cap);
+	usleep(100000);
+	cr_assert_lt(w.written - stalled, 256u << 10, "still flowing");
+
+	/* Now read: everything arrives, in order. */
+	cr_assert_geq(held_fd, 0);
+	fcntl(held_fd, F_SETFL, O_NONBLOCK);
+	cr_assert_eq(read_all(held_fd, back, len), len);
+	cr_assert(memcmp(data, back, len) == 0, "data differs");
+	pthread_join(w.thread, NULL);
+	cr_assert_leq(cl.max_buffered, 2 * cap);
+	cr_assert_leq(srv.max_buffered, 2 * cap);
+	tt_client_stop(&cl);
+	tp_session_free(cl.session);
+	tt_server_stop(&srv);
+	close(held_fd);
+	close(sv[0]);
+	free(data);
+	free(back);
+}
+
+Test(transport_session, refused_channel_is_reset, .timeout = 10)
+{
+	struct tp_session_conf conf;
+	struct tp_error err = { 0 };
+	struct tt_client cl = { 0 };
+	struct tt_server srv;
+	struct tp_chan *chan;
+	uint8_t buf[16];
+	int sv[2];
+
+	conf_psk(&conf, TP_CODEC_RAW);
+	tt_server_start(&srv, &conf);
+	cl.session = connect_ok(&conf, &srv);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	chan = tp_chan_open(cl.session, "nope", TP_PRIO_CONTROL, sv[1], &err);
+	cr_assert(chan);
+	tt_client_start(&cl);
+	/* The session closes our end of the pair: EOF. */
+	cr_assert_eq(read(sv[0], buf, sizeof(buf)), 0);
+	tt_client_stop(&cl);
+	cr_assert_eq(tp_chan_error(chan, &err), -ECONNRESET);
+	cr_log_info("channel error: %s", err.msg);
+	cr_assert(strstr(err.msg, "reset by peer"), "%s", err.msg);
+	cr_assert_eq(tp_session_error(cl.session, NULL), 0);
+	tp_session_free(cl.session);
+	tt_server_stop(&srv);
+	close(sv[0]);
+}
+
+Test(transport_session, dead_peer_detected, .timeout = 10)
+{
+	struct tp_session_conf conf;
+	struct tp_error err = { 0 };
+	struct tt_server srv;
+	struct tp_session *s;
+	struct tp_chan *chan;
+	uint64_t start;
+	uint8_t buf[4];
+	int sv[2], ret;
+
+	conf_psk(&conf, TP_CODEC_RAW);
+	conf.keepalive_ms = 100;
+	conf.dead_ms = 500;
+	tt_server_start(&srv, &conf);
+	s = connect_ok(&conf, &srv);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	chan = tp_chan_open(s, "echo", TP_PRIO_BULK, sv[1], &err);
+	cr_assert(chan);
+	/* Alive: pings answered for a while. */
+	cr_assert_eq(tp_session_run(s, 800, &err), 0, "%s", err.msg);
+	srv.pause = 1;
+	start = tt_now_ms();
+	ret = tp_session_run(s, 3000, &err);
+	cr_assert_eq(ret, -ETIMEDOUT, "ret %d %s", ret, err.msg);
+	cr_log_info("after %llu ms: %s",
+	            (unsigned long long)(tt_now_ms() - start), err.msg);
+	cr_assert_lt(tt_now_ms() - start, 1500);
+	cr_assert(strstr(err.msg, "presumed dead"), "%s", err.msg);
+	/* The session error latched onto the channel, which is closed. */
+	cr_assert_eq(tp_chan_error(chan, &err), -ETIMEDOUT);
+	cr_assert_eq(read(sv[0], buf, sizeof(buf)), 0);
+	cr_assert_eq(tp_session_run(s, 10, NULL), -ETIMEDOUT);
+	tp_session_free(s);
+	srv.pause = 0;
+	tt_server_stop(&srv);
+	close(sv[0]);
+}

@@ -1,0 +1,246 @@
+/*
+ * tp_testlib.h: helpers shared by the transport's loopback tests: lab
+ * certificates made at test time by scripts/mkcerts, a serving thread,
+ * a client thread, and fd counting.
+ */
+#ifndef SKYFERRY_TESTS_TP_TESTLIB_H
+#define SKYFERRY_TESTS_TP_TESTLIB_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "transport/tp.h"
+
+struct tt_certs {
+	char dir[64];
+	char path[16][128];
+	int n;
+};
+
+static __attribute__((unused)) const char *tt_certs_path(struct tt_certs *c,
+                                                         const char *file)
+{
+	int idx = c->n++ % 16;
+	char dir[sizeof(c->dir)];
+
+	memcpy(dir, c->dir, sizeof(dir));
+	snprintf(c->path[idx], sizeof(c->path[0]), "%s/%s", dir, file);
+	return c->path[idx];
+}
+
+/* Lab CA + alpha, beta, mallory; an expired alpha; a rogue CA's alpha. */
+static __attribute__((unused)) void tt_certs_make(struct tt_certs *c)
+{
+	char cmd[512];
+
+	c->n = 0;
+	snprintf(c->dir, sizeof(c->dir), "/tmp/sf-tp-certs.XXXXXX");
+	cr_assert(mkdtemp(c->dir));
+	snprintf(cmd, sizeof(cmd),
+	         "scripts/mkcerts %s server alpha beta mallory && "
+	         "scripts/mkcerts --expired --out old %s alpha && "
+	         "scripts/mkcerts --ca rogue --out rogue-alpha %s alpha",
+	         c->dir, c->dir, c->dir);
+	cr_assert_eq(system(cmd), 0, "mkcerts failed");
+}
+
+static __attribute__((unused)) void tt_certs_remove(struct tt_certs *c)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", c->dir);
+	if (system(cmd) != 0)
+		cr_log_warn("could not remove %s", c->dir);
+}
+
+static __attribute__((unused)) void
+tt_conf_x509(struct tt_certs *c, struct tp_session_conf *conf, const char *ca,
+             const char *name, const char *const *allow)
+{
+	char file[64];
+
+	snprintf(file, sizeof(file), "%s.crt", ca);
+	conf->tls.ca_file = tt_certs_path(c, file);
+	snprintf(file, sizeof(file), "%s.crt", name);
+	conf->tls.cert_file = tt_certs_path(c, file);
+	snprintf(file, sizeof(file), "%s.key", name);
+	conf->tls.key_file = tt_certs_path(c, file);
+	conf->tls.allow = allow;
+}
+
+static __attribute__((unused)) int tt_fd_count(void)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	cr_assert(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the DIR's own fd */
+}
+
+static __attribute__((unused)) uint64_t tt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A server: accepts peers one after another until told to stop. */
+struct tt_server {
+	struct tp_listener *listener;
+	pthread_t thread;
+	atomic_int stop;
+	atomic_int accepted;
+	atomic_int refused;
+	atomic_int busy;  /* a session is alive in the server thread */
+	atomic_int pause; /* stop running the session loop: a dead peer */
+	pthread_mutex_t lock;
+	char errors[8][TP_ERROR_MSG_MAX];
+	int error_codes[8];
+	size_t max_buffered;
+	struct tp_stats stats;
+	char chan_err[TP_ERROR_MSG_MAX];
+};
+
+static __attribute__((unused)) void *tt_server_main(void *arg)
+{
+	struct tt_server *srv = arg;
+	struct tp_error err = { 0 };
+	struct tp_session *s;
+	size_t buffered;
+	int n;
+
+	while (!srv->stop) {
+		s = tp_listener_accept(srv->listener, 100, &err);
+		if (!s)
+			continue;
+		srv->busy = 1;
+		if (tp_session_handshake(s, &err) < 0) {
+			pthread_mutex_lock(&srv->lock);
+			n = srv->refused % 8;
+			snprintf(srv->errors[n], sizeof(srv->errors[n]), "%s",
+			         err.msg);
+			srv->error_codes[n] = err.code;
+			pthread_mutex_unlock(&srv->lock);
+			tp_session_free(s);
+			srv->busy = 0;
+			srv->refused++;
+			continue;
+		}
+		srv->accepted++;
+		while (!srv->stop) {
+			if (srv->pause) {
+				usleep(10000);
+				continue;
+			}
+			if (tp_session_run(s, 20, &err) < 0)
+				break;
+			buffered = tp_session_buffered(s);
+			if (buffered > srv->max_buffered)
+				srv->max_buffered = buffered;
+		}
+		tp_session_stats(s, &srv->stats);
+		tp_session_free(s);
+		srv->busy = 0;
+	}
+	return NULL;
+}
+
+static __attribute__((unused)) void
+tt_server_start(struct tt_server *srv, const struct tp_session_conf *conf)
+{
+	struct tp_error err = { 0 };
+
+	memset(srv, 0, sizeof(*srv));
+	pthread_mutex_init(&srv->lock, NULL);
+	srv->listener = tp_listener_new(conf, "127.0.0.1", 0, &err);
+	cr_assert(srv->listener, "listener: %s", err.msg);
+	cr_assert_neq(tp_listener_port(srv->listener), 0);
+	cr_assert_eq(pthread_create(&srv->thread, NULL, tt_server_main, srv),
+	             0);
+}
+
+static __attribute__((unused)) void tt_server_stop(struct tt_server *srv)
+{
+	srv->stop = 1;
+	pthread_join(srv->thread, NULL);
+	tp_listener_free(srv->listener);
+	pthread_mutex_destroy(&srv->lock);
+}
+
+/* Wait until the server has refused want peers (or 5 s). */
+static __attribute__((unused)) void
+tt_server_wait_refused(struct tt_server *srv, int want)
+{
+	uint64_t deadline = tt_now_ms() + 5000;
+
+	while (srv->refused < want && tt_now_ms() < deadline)
+		usleep(5000);
+	cr_assert_eq(srv->refused, want, "server refused %d peers, want %d",
+	             srv->refused, want);
+}
+
+/* Wait until the server holds no session (or 5 s). */
+static __attribute__((unused)) void tt_server_wait_idle(struct tt_server *srv)
+{
+	uint64_t deadline = tt_now_ms() + 5000;
+
+	while (srv->busy && tt_now_ms() < deadline)
+		usleep(2000);
+	cr_assert_eq(srv->busy, 0, "server still busy");
+}
+
+/* A client session driven by its own thread. */
+struct tt_client {
+	struct tp_session *session;
+	pthread_t thread;
+	atomic_int stop;
+	size_t max_buffered;
+	int result;
+	struct tp_error err;
+};
+
+static __attribute__((unused)) void *tt_client_main(void *arg)
+{
+	struct tt_client *cl = arg;
+	size_t buffered;
+
+	while (!cl->stop) {
+		cl->result = tp_session_run(cl->session, 20, &cl->err);
+		if (cl->result < 0)
+			break;
+		buffered = tp_session_buffered(cl->session);
+		if (buffered > cl->max_buffered)
+			cl->max_buffered = buffered;
+	}
+	return NULL;
+}
+
+static __attribute__((unused)) void tt_client_start(struct tt_client *cl)
+{
+	cr_assert_eq(pthread_create(&cl->thread, NULL, tt_client_main, cl), 0);
+}
+
+static __attribute__((unused)) void tt_client_stop(struct tt_client *cl)
+{
+	cl->stop = 1;
+	tp_session_stop(cl->session);
+	pthread_join(cl->thread, NULL);
+}
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * tp.h: skyferry transport, the public API.
+ *
+ * A session is one authenticated TLS 1.3 connection between two hosts; it
+ * carries channels, each joining a local fd (unix or TCP socket) to one at
+ * the far end. One thread drives a session with tp_session_run(); nothing
+ * here is thread-safe except tp_session_stop(). Library code never prints:
+ * every call that can fail fills the caller's struct tp_error.
+ *
+ * Errors latch: the first error of a session (or channel) is kept, every
+ * later call on it fails with that error, and a session error also becomes
+ * the error of each of its open channels.
+ */
+#ifndef SKYFERRY_TP_H
+#define SKYFERRY_TP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "transport/tp_error.h"
+
+/*
+ * Byte counters. raw counts channel bytes before compression, wire counts
+ * what crossed the TLS stream (frame headers included).
+ */
+struct tp_stats {
+	uint64_t tx_raw;
+	uint64_t tx_wire;
+	uint64_t tx_frames;
+	uint64_t tx_frames_bypassed; /* sent raw because compression lost */
+	uint64_t rx_raw;
+	uint64_t rx_wire;
+	uint64_t rx_frames;
+};
+
+/*
+ * TLS settings. Exactly one mode:
+ *  - X.509: ca_file, cert_file, key_file and allow (both sides verify the
+ *    peer's chain and match its identity against allow);
+ *  - external PSK (labs): psk_identity and psk_hex (32..128 hex digits).
+ * allow is a NULL-terminated list; an entry "dns:NAME", "uri:URI" or
+ * "cn:NAME" matches that field only, a bare entry matches a SAN DNS name, a
+ * SAN URI or the subject CN. Matching is exact (DNS case-insensitive).
+ */
+struct tp_tls_conf {
+	const char *ca_file;
+	const char *cert_file;
+	const char *key_file;
+	const char *const *allow;
+	const char *psk_identity;
+	const char *psk_hex;
+};
+
+struct tp_session;
+struct tp_chan;
+struct tp_listener;
+
+/* Codecs (the wire ids of tp_frame.h). */
+#define TP_CODEC_RAW  0u
+#define TP_CODEC_LZ4  1u
+#define TP_CODEC_ZSTD 2u
+
+/* Channel priorities: control channels are always sent before bulk ones. */
+#define TP_PRIO_CONTROL 0u
+#define TP_PRIO_BULK    1u
+
+/*
+ * Called on the accepting side for each channel the peer opens. Returns a
+ * connected, local fd, which the session then owns, or a negative errno to
+ * refuse (the peer's channel is reset).
+ */
+typedef int (*tp_open_fn)(void *arg, const char *name, unsigned int priority);
+
+/* Session settings; zero fields take the defaults in brackets. */
+struct tp_session_conf {
+	struct tp_tls_conf tls;
+	unsigned int codec;        /* TP_CODEC_* [raw] */
+	int codec_level;           /* [codec default] */
+	uint32_t chan_window;      /* receive buffer and credit per channel
+	                              [1 MiB] */
+	uint32_t chan_send_cap;    /* bytes read from a local fd, not yet
+	                              sent [256 KiB] */
+	uint64_t session_cap;      /* all channel buffers together [64 MiB] */
+	uint32_t max_frame;        /* raw bytes per DATA frame [64 KiB] */
+	unsigned int keepalive_ms; /* ping interval [1000] */
+	unsigned int dead_ms;      /* peer silent this long is dead [5000] */
+	unsigned int handshake_ms; /* TLS plus hello [10000] */
+	tp_open_fn on_open;        /* accepting side */
+	void *on_open_arg;
+};
+
+/*
+ * Listen on host:port (port 0 picks one). Returns NULL with err filled.
+ * conf is copied; the strings it points to must outlive the listener.
+ */
+struct tp_listener *tp_listener_new(const struct tp_session_conf *conf,
+                                    const char *host, uint16_t port,
+                                    struct tp_error *err);
+void tp_listener_free(struct tp_listener *listener);
+uint16_t tp_listener_port(const struct tp_listener *listener);
+int tp_listener_fd(const struct tp_listener *listener);
+
+/*
+ * Accept one TCP connection (waits at most timeout_ms, -1 for ever) and
+ * return its session, not yet authenticated: call tp_session_handshake().
+ * Returns NULL with err filled (-ETIMEDOUT when nobody came).
+ */
+struct tp_session *tp_listener_accept(struct tp_listener *listener,
+                                      int timeout_ms, struct tp_error *err);
+
+/*
+ * Connect to host:port and return the session, not yet authenticated.
+ * conf is copied as for tp_listener_new(). NULL with err filled.
+ */
+struct tp_session *tp_session_connect(const struct tp_session_conf *conf,
+                                      const char *host, uint16_t port,
+                                      struct tp_error *err);
+
+/*
+ * Run the TLS handshake and the protocol hello to completion (at most
+ * conf.handshake_ms). Returns 0 once the peer is authenticated and a
+ * version is agreed, else a negative errno with err naming the peer and
+ * the reason. No channel byte moves before this returns 0.
+ */
+int tp_session_handshake(struct tp_session *session, struct tp_error *err);
+
+/*
+ * Run the event loop for up to timeout_ms (-1: until stopped, closed or
+ * failed). Returns 0, or the session's latched error.
+ */
+int tp_session_run(struct tp_session *session, int timeout_ms,
+                   struct tp_error *err);
+
+/* Make tp_session_run() return soon. Safe from any thread. */
+void tp_session_stop(struct tp_session *session);
+
+/* Free a session, its channels and their fds; accepts NULL. */
+void tp_session_free(struct tp_session *session);
+
+/* Latched error of the session (0 if none), copied into err. */
+int tp_session_error(const struct tp_session *session, struct tp_error *err);
+
+/* "addr [identity]" of the peer. Never NULL. */
+const char *tp_session_peer(const struct tp_session *session);
+
+/* Agreed protocol version, 0 before the hello. */
+unsigned int tp_session_version(const struct tp_session *session);
+
+/* Byte counters of the whole session (frame headers included). */
+void tp_session_stats(const struct tp_session *session, struct tp_stats *stats);
+
+/* Bytes held in all channel buffers now. */
+size_t tp_session_buffered(const struct tp_session *session);
+
+/* Channels open and not yet finished. */
+unsigned int tp_session_chan_count(const struct tp_session *session);
+
+/*
+ * Open a channel named name (1..64 bytes) joined to local_fd. Takes
+ * local_fd, even on failure. The channel belongs to the session: it stays
+ * valid until tp_session_free(). Returns NULL with err filled.
+ */
+struct tp_chan *tp_chan_open(struct tp_session *session, const char *name,
+                             unsigned int priority, int local_fd,
+                             struct tp_error *err);
+
+/* Channel id on the wire. */
+uint32_t tp_chan_id(const struct tp_chan *chan);
+
+/* Both directions finished (EOF each way, or reset). */
+bool tp_chan_done(const struct tp_chan *chan);
+
+/* Latched error of the channel (0 if none), copied into err. */
+int tp_chan_error(const struct tp_chan *chan, struct tp_error *err);
+
+/* Reset the channel: the far end sees -ECONNRESET. */
+void tp_chan_reset(struct tp_chan *chan, int code);
+
+/* Byte counters of one channel (DATA payloads and their headers). */
+void tp_chan_stats(const struct tp_chan *chan, struct tp_stats *stats);
+
+#endif
