@@ -16,6 +16,7 @@
 struct tp_listener {
 	struct tp_session_conf conf;
 	struct tp_tls *tls;
+	struct tp_registry *registry; /* sessions a connection may join */
 	int fd;
 	uint16_t port;
 };
@@ -57,6 +58,11 @@ struct tp_listener *tp_listener_new(const struct tp_session_conf *conf,
 	}
 	listener->fd = -1;
 	listener->conf = *conf;
+	listener->registry = tp_registry_new(conf->max_detached);
+	if (!listener->registry) {
+		ret = tp_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
 	listener->tls = tp_tls_new(&conf->tls, true, err);
 	if (!listener->tls) {
 		ret = -errno;
@@ -67,6 +73,7 @@ struct tp_listener *tp_listener_new(const struct tp_session_conf *conf,
 	if (listener->fd < 0 ||
 	    setsockopt(listener->fd, SOL_SOCKET, SO_REUSEADDR, &one,
 	               sizeof(one)) < 0 ||
+	    (tp_stripe_sockbuf_conf(conf, listener->fd), false) ||
 	    bind(listener->fd, res->ai_addr, res->ai_addrlen) < 0 ||
 	    listen(listener->fd, 64) < 0 ||
 	    getsockname(listener->fd, (struct sockaddr *)&ss, &sl) < 0) {
@@ -97,6 +104,7 @@ void tp_listener_free(struct tp_listener *listener)
 	if (listener->fd >= 0)
 		close(listener->fd);
 	tp_tls_free(listener->tls);
+	tp_registry_put(listener->registry);
 	free(listener);
 	errno = saved_errno;
 }
@@ -131,8 +139,9 @@ struct tp_session *tp_listener_accept(struct tp_listener *listener,
 		tp_error_set(err, -errno, "accept: %s", strerror(errno));
 		return NULL;
 	}
+	tp_stripe_sockbuf_conf(&listener->conf, fd);
 	return tp_session_new(&listener->conf, listener->tls, false, fd, true,
-	                      err);
+	                      listener->registry, err);
 }
 
 struct tp_session *tp_session_connect(const struct tp_session_conf *conf,
@@ -140,6 +149,9 @@ struct tp_session *tp_session_connect(const struct tp_session_conf *conf,
                                       struct tp_error *err)
 {
 	struct addrinfo *res = NULL, *ai;
+	struct tp_session *session;
+	struct sockaddr_storage sa;
+	socklen_t sa_len = 0;
 	struct tp_tls *tls = NULL;
 	int fd = -1, ret;
 
@@ -153,8 +165,13 @@ struct tp_session *tp_session_connect(const struct tp_session_conf *conf,
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		if (fd >= 0)
+			tp_stripe_sockbuf_conf(conf, fd);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			memcpy(&sa, ai->ai_addr, ai->ai_addrlen);
+			sa_len = ai->ai_addrlen;
 			break;
+		}
 		ret = -errno;
 		if (fd >= 0)
 			close(fd);
@@ -172,5 +189,11 @@ out:
 		errno = -ret;
 		return NULL;
 	}
-	return tp_session_new(conf, tls, true, fd, false, err);
+	session = tp_session_new(conf, tls, true, fd, false, NULL, err);
+	if (session) {
+		/* Further stripes and resumes go to the same address. */
+		memcpy(&session->peer_sa, &sa, sa_len);
+		session->peer_sa_len = sa_len;
+	}
+	return session;
 }

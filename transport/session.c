@@ -1,10 +1,12 @@
 /*
- * session.c: one transport session = one TLS 1.3 connection, one epoll
- * loop. Frames in are decoded and dispatched as soon as they are complete;
- * frames out are built one at a time by a strict-priority scheduler:
- * session control, then per-channel control (OPEN, RESET, CREDIT, EOF),
- * then DATA of control channels, then DATA of bulk channels (round robin
- * within a priority). Nothing but HELLO moves before both hellos agree.
+ * session.c: one transport session = one or more TLS 1.3 connections
+ * ("stripes", stripe.c), one epoll loop. Channel frames are built one at a
+ * time by a strict-priority scheduler: per-channel control (OPEN, RESET,
+ * CREDIT, EOF), then DATA of control channels, then DATA of bulk channels
+ * (round robin within a priority); each gets a sequence number and waits
+ * in the replay list (replay.c) for a stripe with room to take it. Frames
+ * in are delivered in sequence order, whichever stripe they came on.
+ * Nothing but HELLO moves before both hellos agree.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "transport/session_priv.h"
 
@@ -30,8 +35,15 @@
 #define TP_DEFAULT_KEEPALIVE_MS  1000u
 #define TP_DEFAULT_DEAD_MS       5000u
 #define TP_DEFAULT_HANDSHAKE_MS  10000u
-#define TP_FLUSH_FRAMES_MAX      64
-#define TP_READ_ROUNDS_MAX       64
+#define TP_DEFAULT_RESUME_MS     30000u
+#define TP_DEFAULT_REPLAY_CAP    (8u << 20)
+#define TP_DEFAULT_LINK_MBPS     1000u
+#define TP_STRIPE_BDP_SHARE      (4u << 20) /* what one TCP stream fills */
+#define TP_STRIPES_DEFAULT_MAX   8u
+#define TP_SOCKBUF_AUTO_MAX      (4u << 20) /* kernel autotuning limit */
+#define TP_SOCKBUF_MAX           (64u << 20)
+#define TP_FLUSH_FRAMES_MAX      16
+#define TP_ACK_DELAY_MS          10u
 
 uint64_t tp_now_ms(void)
 {
@@ -58,6 +70,30 @@ static int tp_session_conf_apply(struct tp_session_conf *conf,
 		conf->dead_ms = TP_DEFAULT_DEAD_MS;
 	if (!conf->handshake_ms)
 		conf->handshake_ms = TP_DEFAULT_HANDSHAKE_MS;
+	if (!conf->resume_timeout_ms)
+		conf->resume_timeout_ms = TP_DEFAULT_RESUME_MS;
+	if (!conf->replay_cap)
+		conf->replay_cap = TP_DEFAULT_REPLAY_CAP;
+	if (!conf->link_mbps)
+		conf->link_mbps = TP_DEFAULT_LINK_MBPS;
+	if (conf->stripes > TP_FRAME_STRIPE_MAX + 1)
+		return tp_error_set(err, -EINVAL, "stripes %u above %u",
+		                    conf->stripes, TP_FRAME_STRIPE_MAX + 1);
+	if (conf->replay_cap < TP_FRAME_LEN_MAX * 2u ||
+	    conf->replay_cap > TP_FRAME_REORDER_MAX)
+		return tp_error_set(err, -EINVAL,
+		                    "replay_cap %u outside %u..%u",
+		                    conf->replay_cap, TP_FRAME_LEN_MAX * 2u,
+		                    TP_FRAME_REORDER_MAX);
+	if (2ull * conf->replay_cap >= conf->session_cap)
+		return tp_error_set(err, -EINVAL,
+		                    "session_cap %llu leaves no room beside "
+		                    "twice the replay_cap %u",
+		                    (unsigned long long)conf->session_cap,
+		                    conf->replay_cap);
+	if (conf->sockbuf > TP_SOCKBUF_MAX)
+		return tp_error_set(err, -EINVAL, "sockbuf %u above %u",
+		                    conf->sockbuf, TP_SOCKBUF_MAX);
 	if (conf->codec > TP_FRAME_CODEC_MAX)
 		return tp_error_set(err, -EINVAL, "unknown codec %u",
 		                    conf->codec);
@@ -99,37 +135,13 @@ int tp_session_watch(struct tp_session *session, struct tp_watch *watch,
 	return 0;
 }
 
-static void tp_sockaddr_name(int fd, char *buf, size_t len)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char host[48] = "?";
-	unsigned int port = 0;
-
-	snprintf(buf, len, "?");
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
-		return;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		port = ntohs(sin->sin_port);
-		snprintf(buf, len, "%s:%u", host, port);
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		port = ntohs(sin6->sin6_port);
-		snprintf(buf, len, "[%s]:%u", host, port);
-	}
-}
-
 struct tp_session *tp_session_new(const struct tp_session_conf *conf,
                                   struct tp_tls *tls, bool own_tls, int fd,
-                                  bool server, struct tp_error *err)
+                                  bool server, struct tp_registry *registry,
+                                  struct tp_error *err)
 {
 	struct tp_session *session;
-	int one = 1, ret;
+	int ret;
 
 	session = calloc(1, sizeof(*session));
 	if (!session) {
@@ -142,80 +154,129 @@ struct tp_session *tp_session_new(const struct tp_session_conf *conf,
 	}
 	session->conf = *conf;
 	session->server = server;
-	session->fd = fd;
 	session->epfd = -1;
-	session->tls = own_tls ? tls : NULL;
+	session->tls = tls;
 	session->wake_watch.fd = -1;
 	session->next_chan_id = server ? 2 : 1;
 	LIST_INIT(&session->chans);
+	LIST_INIT(&session->inbox);
+	TAILQ_INIT(&session->replay);
+	TAILQ_INIT(&session->reorder);
+	if (registry)
+		tp_session_registry_join(session, registry);
+	if (!own_tls)
+		session->tls = NULL; /* set below for the connection only */
 	ret = tp_session_conf_apply(&session->conf, err);
-	if (ret < 0)
+	if (ret < 0) {
+		close(fd);
 		goto fail;
-	tp_sockaddr_name(fd, session->addr, sizeof(session->addr));
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
-		goto fail_errno;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	session->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (session->epfd < 0)
+	if (session->epfd < 0) {
+		close(fd);
 		goto fail_errno;
+	}
 	session->wake_watch.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (session->wake_watch.fd < 0)
+	if (session->wake_watch.fd < 0) {
+		close(fd);
 		goto fail_errno;
+	}
 	session->wake_watch.kind = TP_WATCH_WAKEUP;
 	session->wake_watch.owner = session;
-	session->sock_watch.kind = TP_WATCH_SOCKET;
-	session->sock_watch.owner = session;
-	session->sock_watch.fd = fd;
-	if (tp_session_watch(session, &session->wake_watch, EPOLLIN) < 0 ||
-	    tp_session_watch(session, &session->sock_watch, EPOLLIN) < 0)
+	if (tp_session_watch(session, &session->wake_watch, EPOLLIN) < 0) {
+		close(fd);
 		goto fail_errno;
-	session->rxbuf = malloc(TP_FRAME_LEN_MAX);
-	session->txbuf = malloc(TP_FRAME_LEN_MAX);
+	}
+	session->buildbuf = malloc(TP_FRAME_LEN_MAX);
 	session->scratch = malloc(TP_FRAME_RAW_MAX);
 	session->codec =
 	    tp_codec_new(session->conf.codec, session->conf.codec_level);
-	if (!session->rxbuf || !session->txbuf || !session->scratch ||
-	    !session->codec) {
+	if (!session->buildbuf || !session->scratch || !session->codec) {
+		close(fd);
 		ret = tp_error_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	session->conn = tp_tls_conn_new(tls, fd, session->addr, err);
-	if (!session->conn) {
-		ret = -ENOMEM;
+	/* The replay and reorder buffers count toward the session cap. */
+	session->buffer_bytes = 2ull * session->conf.replay_cap;
+	session->tls = tls;
+	session->stripes[0] = tp_stripe_new(session, 0, fd, err);
+	if (!own_tls)
+		session->tls = NULL;
+	if (!session->stripes[0]) {
+		ret = err && err->code ? err->code : -ENOMEM;
 		goto fail;
 	}
-	session->last_rx_ms = tp_now_ms();
-	session->last_ping_ms = session->last_rx_ms;
+	snprintf(session->addr, sizeof(session->addr), "%s",
+	         session->stripes[0]->addr);
+	snprintf(session->peer, sizeof(session->peer), "%s", session->addr);
+	session->stripe_count = 1;
+	if (tp_stripe_update(session->stripes[0]) < 0)
+		goto fail_errno;
 	return session;
 fail_errno:
 	ret = tp_error_set(err, -errno, "peer %s: session setup: %s",
 	                   session->addr, strerror(errno));
 fail:
+	if (own_tls)
+		session->tls = tls;
 	tp_session_free(session);
 	errno = -ret;
 	return NULL;
+}
+
+/* Tell the peer we are gone, on every idle stripe; best effort. */
+static void tp_session_send_close(struct tp_session *session, int code,
+                                  const char *msg)
+{
+	struct tp_frame_reason reason = { .code = (uint32_t)-code };
+	struct tp_error err = { 0 };
+	struct tp_stripe *stripe;
+	unsigned int i;
+	ssize_t n;
+
+	reason.msg_len =
+	    (uint16_t)snprintf(reason.msg, sizeof(reason.msg), "%s", msg);
+	if (reason.msg_len > TP_FRAME_REASON_MAX)
+		reason.msg_len = TP_FRAME_REASON_MAX;
+	for (i = 0; i <= TP_FRAME_STRIPE_MAX; i++) {
+		stripe = session->stripes[i];
+		if (!stripe || stripe->state != TP_STRIPE_OPEN ||
+		    stripe->tx_off != stripe->tx_len)
+			continue;
+		n = tp_frame_reason_encode(
+		    &reason, stripe->ctl + TP_FRAME_HDR_LEN, NULL);
+		tp_stripe_emit_ctl(stripe, TP_FRAME_CLOSE, (uint32_t)n);
+		n = tp_tls_conn_write(stripe->conn, stripe->tx, stripe->tx_len,
+		                      &err);
+		stripe->tx_len = stripe->tx_off = 0;
+	}
 }
 
 void tp_session_free(struct tp_session *session)
 {
 	int saved_errno = errno;
 	struct tp_chan *chan;
+	unsigned int i;
 
 	if (!session)
 		return;
+	tp_resume_unregister(session);
+	if (session->state == TP_SESSION_OPEN)
+		tp_session_send_close(session, -ESHUTDOWN, "session closed");
 	while ((chan = LIST_FIRST(&session->chans)))
 		tp_chan_free(chan);
-	tp_tls_conn_free(session->conn);
+	for (i = 0; i <= TP_FRAME_STRIPE_MAX; i++)
+		tp_stripe_free(session->stripes[i]);
+	tp_replay_free_all(session);
 	tp_tls_free(session->tls);
 	tp_codec_free(session->codec);
-	if (session->fd >= 0)
-		close(session->fd);
 	if (session->epfd >= 0)
 		close(session->epfd);
 	if (session->wake_watch.fd >= 0)
 		close(session->wake_watch.fd);
-	free(session->rxbuf);
-	free(session->txbuf);
+	tp_registry_put(session->registry);
+	OPENSSL_cleanse(session->token, sizeof(session->token));
+	free(session->buildbuf);
 	free(session->scratch);
 	free(session);
 	errno = saved_errno;
@@ -224,6 +285,7 @@ void tp_session_free(struct tp_session *session)
 int tp_session_fail(struct tp_session *session, int code, const char *fmt, ...)
 {
 	struct tp_chan *chan;
+	bool was_open = session->state == TP_SESSION_OPEN;
 	va_list ap;
 
 	if (session->state == TP_SESSION_FAILED)
@@ -233,6 +295,9 @@ int tp_session_fail(struct tp_session *session, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(session->err.msg, sizeof(session->err.msg), fmt, ap);
 	va_end(ap);
+	tp_resume_unregister(session);
+	if (was_open)
+		tp_session_send_close(session, code, session->err.msg);
 	LIST_FOREACH(chan, &session->chans, entry)
 	{
 		chan->reset_pending = false;
@@ -246,13 +311,25 @@ int tp_session_fail(struct tp_session *session, int code, const char *fmt, ...)
 
 const char *tp_session_peer(const struct tp_session *session)
 {
-	return session->conn ? tp_tls_conn_peer(session->conn) : session->addr;
+	return session->peer[0] ? session->peer : session->addr;
 }
 
-/* Put a header in front of the payload already at txbuf + HDR. */
-static int tp_session_emit(struct tp_session *session, uint8_t type,
-                           uint32_t channel, uint8_t codec,
-                           uint32_t payload_len, uint32_t raw_len)
+void tp_session_wake(struct tp_session *session)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	n = write(session->wake_watch.fd, &one, sizeof(one));
+	(void)n;
+}
+
+/*
+ * Give the frame whose payload is in buildbuf a header and the next seq,
+ * and move it to the replay list, where a stripe picks it up.
+ */
+static bool tp_session_emit(struct tp_session *session, uint8_t type,
+                            uint32_t channel, uint8_t codec,
+                            uint32_t payload_len, uint32_t raw_len)
 {
 	struct tp_frame_hdr hdr = {
 		.version = TP_FRAME_VERSION,
@@ -263,47 +340,23 @@ static int tp_session_emit(struct tp_session *session, uint8_t type,
 		.raw_len = raw_len,
 		.seq = session->tx_seq + 1,
 	};
-	struct tp_error err = { 0 };
-	int ret;
 
-	if (session->rx_seq) {
-		hdr.flags = TP_FRAME_F_ACK;
-		hdr.ack = session->rx_seq;
-	}
-	ret = tp_frame_hdr_encode(&hdr, session->txbuf, &err);
-	if (ret < 0)
+	if (tp_frame_hdr_encode(&hdr, session->buildbuf, NULL) < 0)
 		abort(); /* we built a frame our own decoder rejects */
+	if (!tp_replay_add(session, session->buildbuf,
+	                   TP_FRAME_HDR_LEN + payload_len)) {
+		tp_session_fail(session, -ENOMEM, "out of memory");
+		return false;
+	}
 	session->tx_seq++;
-	session->tx_len = TP_FRAME_HDR_LEN + payload_len;
-	session->tx_off = 0;
 	session->stats.tx_wire +=
 	    TP_FRAME_HDR_LEN + (type == TP_FRAME_DATA ? 0 : payload_len);
-	return 0;
+	return true;
 }
 
 static uint8_t *tp_session_payload(struct tp_session *session)
 {
-	return session->txbuf + TP_FRAME_HDR_LEN;
-}
-
-static bool tp_session_fill_hello(struct tp_session *session)
-{
-	struct tp_frame_hello hello = {
-		.min_version = TP_PROTO_VERSION_MIN,
-		.max_version = TP_PROTO_VERSION_MAX,
-		.features = TP_HELLO_F_LZ4 | TP_HELLO_F_ZSTD,
-		.chan_window = session->conf.chan_window,
-		.max_raw = session->conf.chan_window < TP_FRAME_RAW_MAX
-		               ? session->conf.chan_window
-		               : TP_FRAME_RAW_MAX,
-	};
-	ssize_t n;
-
-	n = tp_frame_hello_encode(&hello, tp_session_payload(session), NULL);
-	session->hello_pending = false;
-	tp_session_emit(session, TP_FRAME_HELLO, 0, 0, (uint32_t)n,
-	                (uint32_t)n);
-	return true;
+	return session->buildbuf + TP_FRAME_HDR_LEN;
 }
 
 /* OPEN, RESET, CREDIT or EOF of one channel, if it has one due. */
@@ -322,9 +375,8 @@ static bool tp_session_fill_chan_control(struct tp_session *session,
 		memcpy(open.name, chan->name, open.name_len);
 		n = tp_frame_open_encode(&open, p, NULL);
 		chan->open_pending = false;
-		tp_session_emit(session, TP_FRAME_OPEN, chan->id, 0,
-		                (uint32_t)n, (uint32_t)n);
-		return true;
+		return tp_session_emit(session, TP_FRAME_OPEN, chan->id, 0,
+		                       (uint32_t)n, (uint32_t)n);
 	}
 	if (chan->reset_pending) {
 		reason.code = chan->reset_code;
@@ -334,9 +386,8 @@ static bool tp_session_fill_chan_control(struct tp_session *session,
 			reason.msg_len = TP_FRAME_REASON_MAX;
 		n = tp_frame_reason_encode(&reason, p, NULL);
 		chan->reset_pending = false;
-		tp_session_emit(session, TP_FRAME_RESET, chan->id, 0,
-		                (uint32_t)n, (uint32_t)n);
-		return true;
+		return tp_session_emit(session, TP_FRAME_RESET, chan->id, 0,
+		                       (uint32_t)n, (uint32_t)n);
 	}
 	if (chan->done)
 		return false;
@@ -344,13 +395,13 @@ static bool tp_session_fill_chan_control(struct tp_session *session,
 	    chan->credit_owed >= session->conf.chan_window / 4) {
 		n = tp_frame_credit_encode(chan->credit_owed, p, NULL);
 		chan->credit_owed = 0;
-		tp_session_emit(session, TP_FRAME_CREDIT, chan->id, 0,
-		                (uint32_t)n, (uint32_t)n);
-		return true;
+		return tp_session_emit(session, TP_FRAME_CREDIT, chan->id, 0,
+		                       (uint32_t)n, (uint32_t)n);
 	}
 	if (chan->local_eof && chan->tx.len == 0 && !chan->eof_sent) {
 		chan->eof_sent = true;
-		tp_session_emit(session, TP_FRAME_EOF, chan->id, 0, 0, 0);
+		if (!tp_session_emit(session, TP_FRAME_EOF, chan->id, 0, 0, 0))
+			return false;
 		tp_chan_check_done(chan);
 		return true;
 	}
@@ -363,6 +414,21 @@ static bool tp_chan_can_send(const struct tp_chan *chan)
 	       chan->send_credit > 0;
 }
 
+/* Bytes of the next DATA frame of chan. */
+static size_t tp_session_data_len(struct tp_session *session,
+                                  struct tp_chan *chan, const uint8_t **data)
+{
+	size_t n = tp_ring_data_contig(&chan->tx, data);
+
+	if (n > chan->send_credit)
+		n = (size_t)chan->send_credit;
+	if (n > session->peer_max_raw)
+		n = session->peer_max_raw;
+	if (n > session->conf.max_frame)
+		n = session->conf.max_frame;
+	return n;
+}
+
 static bool tp_session_fill_data(struct tp_session *session,
                                  struct tp_chan *chan)
 {
@@ -372,13 +438,7 @@ static bool tp_session_fill_data(struct tp_session *session,
 	uint8_t codec = 0;
 	int ret;
 
-	n = tp_ring_data_contig(&chan->tx, &data);
-	if (n > chan->send_credit)
-		n = (size_t)chan->send_credit;
-	if (n > session->peer_max_raw)
-		n = session->peer_max_raw;
-	if (n > session->conf.max_frame)
-		n = session->conf.max_frame;
+	n = tp_session_data_len(session, chan, &data);
 	ret = tp_codec_encode(session->codec, data, n,
 	                      tp_session_payload(session), &wire_len, &codec,
 	                      &err);
@@ -387,8 +447,9 @@ static bool tp_session_fill_data(struct tp_session *session,
 		                tp_session_peer(session), err.msg);
 		return false;
 	}
-	tp_session_emit(session, TP_FRAME_DATA, chan->id, codec,
-	                (uint32_t)wire_len, (uint32_t)n);
+	if (!tp_session_emit(session, TP_FRAME_DATA, chan->id, codec,
+	                     (uint32_t)wire_len, (uint32_t)n))
+		return false;
 	tp_ring_consume(&chan->tx, n);
 	chan->send_credit -= n;
 	tp_stats_add_tx(&chan->stats, n, TP_FRAME_HDR_LEN + wire_len);
@@ -416,29 +477,19 @@ static struct tp_chan *tp_session_pick(struct tp_session *session,
 	return NULL;
 }
 
-/* Build the next frame into txbuf; false when nothing is due. */
-static bool tp_session_fill(struct tp_session *session)
+bool tp_session_build(struct tp_session *session)
 {
-	uint8_t *p = tp_session_payload(session);
+	const uint8_t *data;
 	struct tp_chan *chan;
 	unsigned int prio;
 
-	if (session->hello_pending)
-		return tp_session_fill_hello(session);
 	if (session->state != TP_SESSION_OPEN)
 		return false;
-	if (session->pong_pending) {
-		session->pong_pending = false;
-		tp_frame_ping_encode(session->pong_opaque, p);
-		tp_session_emit(session, TP_FRAME_PONG, 0, 0, 8, 8);
-		return true;
-	}
-	if (session->ping_pending) {
-		session->ping_pending = false;
-		tp_frame_ping_encode(tp_now_ms(), p);
-		tp_session_emit(session, TP_FRAME_PING, 0, 0, 8, 8);
-		return true;
-	}
+	if (!tp_replay_room(session,
+	                    TP_FRAME_HDR_LEN + TP_FRAME_REASON_MIN +
+	                        TP_FRAME_REASON_MAX,
+	                    false))
+		return false;
 	for (prio = TP_PRIO_CONTROL; prio <= TP_PRIO_BULK; prio++)
 		LIST_FOREACH(chan, &session->chans, entry)
 	if (chan->priority == prio &&
@@ -446,84 +497,19 @@ static bool tp_session_fill(struct tp_session *session)
 		return true;
 	for (prio = TP_PRIO_CONTROL; prio <= TP_PRIO_BULK; prio++) {
 		chan = tp_session_pick(session, prio);
-		if (chan) {
-			session->rr_cursor[prio] = chan;
-			return tp_session_fill_data(session, chan);
-		}
+		if (!chan)
+			continue;
+		/* A full replay buffer stalls the producer here. */
+		if (!tp_replay_room(
+		        session,
+		        TP_FRAME_HDR_LEN + tp_session_data_len(session, chan,
+		                                               &data),
+		        prio == TP_PRIO_BULK))
+			return false;
+		session->rr_cursor[prio] = chan;
+		return tp_session_fill_data(session, chan);
 	}
 	return false;
-}
-
-/* Write queued frames until the socket is full or nothing is due. */
-static void tp_session_flush(struct tp_session *session)
-{
-	struct tp_error err = { 0 };
-	int frames = 0;
-	ssize_t n;
-
-	session->write_blocked = false;
-	while (session->state == TP_SESSION_HELLO ||
-	       session->state == TP_SESSION_OPEN) {
-		if (session->tx_off == session->tx_len) {
-			if (frames++ >= TP_FLUSH_FRAMES_MAX ||
-			    !tp_session_fill(session))
-				return;
-		}
-		n = tp_tls_conn_write(session->conn,
-		                      session->txbuf + session->tx_off,
-		                      session->tx_len - session->tx_off, &err);
-		if (n == -EAGAIN) {
-			session->write_blocked = true;
-			return;
-		}
-		if (n < 0) {
-			tp_session_fail(session, (int)n, "%s", err.msg);
-			return;
-		}
-		session->tx_off += (size_t)n;
-	}
-}
-
-static int tp_session_recv_hello(struct tp_session *session,
-                                 const struct tp_frame_hdr *hdr,
-                                 const uint8_t *payload)
-{
-	struct tp_frame_hello hello;
-	struct tp_error err = { 0 };
-	unsigned int low, high;
-	int ret;
-
-	if (session->state != TP_SESSION_HELLO)
-		return tp_session_fail(session, -EPROTO,
-		                       "peer %s: second HELLO",
-		                       tp_session_peer(session));
-	ret = tp_frame_hello_decode(&hello, payload, hdr->payload_len, &err);
-	if (ret < 0)
-		return tp_session_fail(session, ret, "peer %s: bad hello: %s",
-		                       tp_session_peer(session), err.msg);
-	low = hello.min_version > TP_PROTO_VERSION_MIN ? hello.min_version
-	                                               : TP_PROTO_VERSION_MIN;
-	high = hello.max_version < TP_PROTO_VERSION_MAX ? hello.max_version
-	                                                : TP_PROTO_VERSION_MAX;
-	if (low > high)
-		return tp_session_fail(session, -EPROTO,
-		                       "peer %s: no common protocol version "
-		                       "(peer %u..%u, ours %u..%u)",
-		                       tp_session_peer(session),
-		                       hello.min_version, hello.max_version,
-		                       TP_PROTO_VERSION_MIN,
-		                       TP_PROTO_VERSION_MAX);
-	if (session->conf.codec != TP_FRAME_CODEC_RAW &&
-	    !(hello.features & (1u << (session->conf.codec - 1))))
-		return tp_session_fail(session, -EPROTO,
-		                       "peer %s: cannot decode %s",
-		                       tp_session_peer(session),
-		                       tp_codec_name(session->conf.codec));
-	session->version = high;
-	session->peer_max_raw = hello.max_raw;
-	session->peer_window = hello.chan_window;
-	session->state = TP_SESSION_OPEN;
-	return 0;
 }
 
 /* Refuse the peer's OPEN: a done channel that only sends RESET. */
@@ -581,143 +567,68 @@ static int tp_session_recv_open(struct tp_session *session,
 	return 0;
 }
 
-static int tp_session_recv_frame(struct tp_session *session,
-                                 const struct tp_frame_hdr *hdr,
-                                 const uint8_t *payload)
+int tp_session_deliver(struct tp_session *session,
+                       const struct tp_frame_hdr *hdr, const uint8_t *payload)
 {
-	struct tp_frame_reason reason;
 	struct tp_chan *chan;
 
-	if (hdr->seq != session->rx_seq + 1)
-		return tp_session_fail(
-		    session, -EPROTO, "peer %s: frame seq %llu, expected %llu",
-		    tp_session_peer(session), (unsigned long long)hdr->seq,
-		    (unsigned long long)session->rx_seq + 1);
-	if (hdr->stripe != 0)
-		return tp_session_fail(session, -EPROTO,
-		                       "peer %s: frame on unknown stripe %u",
-		                       tp_session_peer(session), hdr->stripe);
-	session->rx_seq = hdr->seq;
-	session->last_rx_ms = tp_now_ms();
 	if (hdr->type != TP_FRAME_DATA)
 		session->stats.rx_wire += TP_FRAME_HDR_LEN + hdr->payload_len;
-	if (hdr->type == TP_FRAME_HELLO)
-		return tp_session_recv_hello(session, hdr, payload);
-	if (session->state != TP_SESSION_OPEN)
-		return tp_session_fail(
-		    session, -EPROTO, "peer %s: %s frame before the hello",
-		    tp_session_peer(session), tp_frame_type_name(hdr->type));
-	switch (hdr->type) {
-	case TP_FRAME_PING:
-		session->pong_pending = true;
-		return tp_frame_ping_decode(&session->pong_opaque, payload,
-		                            hdr->payload_len, NULL);
-	case TP_FRAME_PONG:
-	case TP_FRAME_ACK:
-		return 0;
-	case TP_FRAME_CLOSE:
-		if (tp_frame_reason_decode(&reason, payload, hdr->payload_len,
-		                           NULL) < 0)
-			reason.msg[0] = '\0';
-		return tp_session_fail(session, -ECONNRESET,
-		                       "peer %s closed the session: code %u %s",
-		                       tp_session_peer(session), reason.code,
-		                       reason.msg);
-	case TP_FRAME_OPEN:
+	if (hdr->type == TP_FRAME_OPEN)
 		return tp_session_recv_open(session, hdr, payload);
-	default:
-		chan = tp_chan_find(session, hdr->channel);
-		if (!chan)
-			return tp_session_fail(session, -EPROTO,
-			                       "peer %s: %s frame for unknown "
-			                       "channel %u",
-			                       tp_session_peer(session),
-			                       tp_frame_type_name(hdr->type),
-			                       hdr->channel);
-		return tp_chan_recv(chan, hdr, payload);
-	}
+	chan = tp_chan_find(session, hdr->channel);
+	if (!chan)
+		return tp_session_fail(session, -EPROTO,
+		                       "peer %s: %s frame for unknown "
+		                       "channel %u",
+		                       tp_session_peer(session),
+		                       tp_frame_type_name(hdr->type),
+		                       hdr->channel);
+	return tp_chan_recv(chan, hdr, payload);
 }
 
-/* Decode every complete frame in rxbuf. */
-static void tp_session_parse(struct tp_session *session)
+/* Stripes for a bandwidth-delay product measured on the first stripe. */
+static unsigned int tp_session_stripes_default(struct tp_session *session)
+{
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+	uint64_t bdp, count;
+	int fd = session->stripes[0]->watch.fd;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0)
+		return 1;
+	bdp = (uint64_t)session->conf.link_mbps * 125000u * info.tcpi_rtt /
+	      1000000u;
+	count = (bdp + TP_STRIPE_BDP_SHARE - 1) / TP_STRIPE_BDP_SHARE;
+	if (count < 1)
+		count = 1;
+	if (count > TP_STRIPES_DEFAULT_MAX)
+		count = TP_STRIPES_DEFAULT_MAX;
+	/* Size socket buffers to a stripe's share, past autotuning only. */
+	if (!session->conf.sockbuf && 2 * bdp / count > TP_SOCKBUF_AUTO_MAX)
+		session->conf.sockbuf = (uint32_t)(
+		    2 * bdp / count > TP_SOCKBUF_MAX ? TP_SOCKBUF_MAX
+		                                     : 2 * bdp / count);
+	return (unsigned int)count;
+}
+
+void tp_session_stripes_start(struct tp_session *session)
 {
 	struct tp_error err = { 0 };
-	struct tp_frame_hdr hdr;
-	const uint8_t *payload;
-	size_t off = 0;
-	ssize_t n;
+	unsigned int i;
 
-	while (session->state == TP_SESSION_HELLO ||
-	       session->state == TP_SESSION_OPEN) {
-		n = tp_frame_decode(&hdr, &payload, session->rxbuf + off,
-		                    session->rx_len - off, &err);
-		if (n == -EAGAIN)
-			break;
-		if (n < 0) {
-			tp_session_fail(session, (int)n, "peer %s: %s",
-			                tp_session_peer(session), err.msg);
+	session->stripe_count = session->conf.stripes
+	                            ? session->conf.stripes
+	                            : tp_session_stripes_default(session);
+	for (i = 1; i < session->stripe_count; i++) {
+		session->stripes[i] = tp_stripe_new(session, (uint16_t)i, -1,
+		                                    &err);
+		if (!session->stripes[i]) {
+			session->stripe_count = i;
 			return;
 		}
-		if (tp_session_recv_frame(session, &hdr, payload) < 0)
-			return;
-		off += (size_t)n;
+		session->stripes[i]->retry_ms = tp_now_ms();
 	}
-	memmove(session->rxbuf, session->rxbuf + off, session->rx_len - off);
-	session->rx_len -= off;
-}
-
-static void tp_session_read(struct tp_session *session)
-{
-	struct tp_error err = { 0 };
-	int rounds = 0;
-	ssize_t n;
-
-	while ((session->state == TP_SESSION_HELLO ||
-	        session->state == TP_SESSION_OPEN) &&
-	       rounds++ < TP_READ_ROUNDS_MAX) {
-		n = tp_tls_conn_read(session->conn,
-		                     session->rxbuf + session->rx_len,
-		                     TP_FRAME_LEN_MAX - session->rx_len, &err);
-		if (n == -EAGAIN)
-			return;
-		if (n == 0) {
-			tp_session_fail(session, -ECONNRESET,
-			                "peer %s closed the connection",
-			                tp_session_peer(session));
-			return;
-		}
-		if (n < 0) {
-			tp_session_fail(session, (int)n, "%s", err.msg);
-			return;
-		}
-		session->rx_len += (size_t)n;
-		tp_session_parse(session);
-	}
-}
-
-static void tp_session_drive_tls(struct tp_session *session)
-{
-	struct tp_error err = { 0 };
-	int ret;
-
-	ret = tp_tls_conn_handshake(session->conn, &err);
-	if (ret == -EAGAIN)
-		return;
-	if (ret < 0) {
-		tp_session_fail(session, ret, "%s", err.msg);
-		return;
-	}
-	session->state = TP_SESSION_HELLO;
-	session->hello_pending = true;
-}
-
-static void tp_session_handle_socket(struct tp_session *session)
-{
-	if (session->state == TP_SESSION_TLS)
-		tp_session_drive_tls(session);
-	if (session->state == TP_SESSION_HELLO ||
-	    session->state == TP_SESSION_OPEN)
-		tp_session_read(session);
 }
 
 static bool tp_session_live(const struct tp_session *session)
@@ -727,77 +638,138 @@ static bool tp_session_live(const struct tp_session *session)
 	       session->state == TP_SESSION_OPEN;
 }
 
-/* Keepalive: ping on schedule, fail a silent peer. Returns ms to wait. */
-static int tp_session_tick(struct tp_session *session)
+/* Test hooks, applied in the session's own thread. */
+static void tp_session_test_apply(struct tp_session *session)
 {
-	uint64_t now = tp_now_ms();
-	uint64_t silent = now - session->last_rx_ms;
-	uint64_t next_ping = session->last_ping_ms + session->conf.keepalive_ms;
+	unsigned int mask = atomic_exchange(&session->test_kill_mask, 0);
+	struct tp_stripe *stripe;
+	unsigned int i;
 
-	if (session->state == TP_SESSION_OPEN &&
-	    silent > session->conf.dead_ms) {
-		tp_session_fail(session, -ETIMEDOUT,
-		                "peer %s: silent for %llu ms, presumed dead",
-		                tp_session_peer(session),
-		                (unsigned long long)silent);
-		return 0;
+	for (i = 0; mask && i <= TP_FRAME_STRIPE_MAX; i++) {
+		stripe = session->stripes[i];
+		if ((mask & (1u << i)) && stripe && stripe->watch.fd >= 0)
+			shutdown(stripe->watch.fd, SHUT_RDWR);
 	}
-	if (session->state == TP_SESSION_OPEN && now >= next_ping) {
-		session->ping_pending = true;
-		session->last_ping_ms = now;
-		next_ping = now + session->conf.keepalive_ms;
-	}
-	return (int)(next_ping > now ? next_ping - now : 0);
 }
 
-/* One round: flush, wait for events (at most wait_ms), dispatch. */
+/* Outage limit and delayed acks; returns the next deadline. */
+static uint64_t tp_session_tick(struct tp_session *session, uint64_t now)
+{
+	uint64_t next = UINT64_MAX, t;
+	struct tp_stripe *stripe;
+	unsigned int i;
+
+	for (i = 0; i <= TP_FRAME_STRIPE_MAX && tp_session_live(session);
+	     i++) {
+		if (!session->stripes[i])
+			continue;
+		t = tp_stripe_tick(session->stripes[i], now);
+		if (t < next)
+			next = t;
+	}
+	if (session->state != TP_SESSION_OPEN)
+		return next;
+	if (session->down_since_ms &&
+	    now - session->down_since_ms > session->conf.resume_timeout_ms) {
+		tp_session_fail(session, -ETIMEDOUT,
+		                "peer %s: connection lost for %llu ms, beyond "
+		                "the resume limit of %u ms (%s)",
+		                tp_session_peer(session),
+		                (unsigned long long)(now -
+		                                     session->down_since_ms),
+		                session->conf.resume_timeout_ms,
+		                session->down_err.msg);
+		return now;
+	}
+	if (session->down_since_ms &&
+	    session->down_since_ms + session->conf.resume_timeout_ms + 1 < next)
+		next = session->down_since_ms + session->conf.resume_timeout_ms +
+		       1;
+	if (session->rx_seq > session->ack_sent) {
+		if (!session->ack_due_ms)
+			session->ack_due_ms = now + TP_ACK_DELAY_MS;
+		if (now >= session->ack_due_ms) {
+			for (i = 0; i <= TP_FRAME_STRIPE_MAX; i++) {
+				stripe = session->stripes[i];
+				if (stripe && stripe->state == TP_STRIPE_OPEN) {
+					stripe->ack_pending = true;
+					break;
+				}
+			}
+		} else if (session->ack_due_ms < next) {
+			next = session->ack_due_ms;
+		}
+	}
+	return next;
+}
+
+/* Let every stripe write, starting with a different one each round. */
+static void tp_session_flush(struct tp_session *session)
+{
+	unsigned int i, idx;
+
+	session->flush_start++;
+	for (i = 0; i <= TP_FRAME_STRIPE_MAX && tp_session_live(session);
+	     i++) {
+		idx = (session->flush_start + i) % (TP_FRAME_STRIPE_MAX + 1);
+		if (session->stripes[idx])
+			tp_stripe_flush(session->stripes[idx],
+			                TP_FLUSH_FRAMES_MAX);
+	}
+}
+
+/* One round: timers, flush, wait for events (at most wait_ms), dispatch. */
 static void tp_session_step(struct tp_session *session, int wait_ms)
 {
 	struct epoll_event events[32];
 	struct tp_watch *watch;
-	uint32_t interest;
-	uint64_t value;
-	int n, i, tick;
+	uint64_t value, now, next;
+	unsigned int i;
+	int n, e;
 
-	if (session->state == TP_SESSION_TLS)
-		tp_session_drive_tls(session);
-	tick = tp_session_tick(session);
+	tp_session_test_apply(session);
+	/* A client's TLS speaks first: drive it before waiting. */
+	for (i = 0; i <= TP_FRAME_STRIPE_MAX && tp_session_live(session); i++)
+		if (session->stripes[i] &&
+		    session->stripes[i]->state == TP_STRIPE_TLS)
+			tp_stripe_handle(session->stripes[i], 0);
+	now = tp_now_ms();
+	next = tp_session_tick(session, now);
 	tp_session_flush(session);
 	if (!tp_session_live(session))
 		return;
-	interest = EPOLLIN;
-	if (session->state == TP_SESSION_TLS
-	        ? tp_tls_conn_want_write(session->conn)
-	        : session->write_blocked)
-		interest |= EPOLLOUT;
-	if (tp_session_watch(session, &session->sock_watch, interest) < 0) {
-		tp_session_fail(session, -errno, "epoll: %s", strerror(errno));
-		return;
-	}
-	if (wait_ms < 0 || wait_ms > tick)
-		wait_ms = tick;
+	for (i = 0; i <= TP_FRAME_STRIPE_MAX; i++)
+		if (session->stripes[i])
+			tp_stripe_update(session->stripes[i]);
+	now = tp_now_ms();
+	if (next != UINT64_MAX &&
+	    (wait_ms < 0 || (uint64_t)wait_ms > (next > now ? next - now : 0)))
+		wait_ms = (int)(next > now ? next - now : 0);
 	n = epoll_wait(session->epfd, events, 32, wait_ms);
 	if (n < 0 && errno != EINTR) {
 		tp_session_fail(session, -errno, "epoll: %s", strerror(errno));
 		return;
 	}
-	for (i = 0; i < n && tp_session_live(session); i++) {
-		watch = events[i].data.ptr;
+	for (e = 0; e < n && tp_session_live(session); e++) {
+		watch = events[e].data.ptr;
 		switch (watch->kind) {
 		case TP_WATCH_SOCKET:
-			tp_session_handle_socket(session);
+			tp_stripe_handle(watch->owner, events[e].events);
 			break;
 		case TP_WATCH_WAKEUP:
-			if (read(watch->fd, &value, sizeof(value)) > 0)
+			if (read(watch->fd, &value, sizeof(value)) > 0 &&
+			    atomic_exchange(&session->stop_req, 0))
 				session->stop = 1;
 			break;
 		case TP_WATCH_CHAN:
 			/* An earlier event may have released this fd. */
 			if (((struct tp_chan *)watch->owner)->watch.fd >= 0)
-				tp_chan_handle(watch->owner, events[i].events);
+				tp_chan_handle(watch->owner, events[e].events);
 			break;
 		}
 	}
+	if (session->state == TP_SESSION_OPEN)
+		tp_resume_adopt(session);
 }
 
 int tp_session_handshake(struct tp_session *session, struct tp_error *err)
@@ -805,9 +777,13 @@ int tp_session_handshake(struct tp_session *session, struct tp_error *err)
 	uint64_t deadline = tp_now_ms() + session->conf.handshake_ms;
 	uint64_t now;
 
-	while (session->state == TP_SESSION_TLS ||
-	       session->state == TP_SESSION_HELLO) {
+	while (tp_session_live(session)) {
 		now = tp_now_ms();
+		if (session->state == TP_SESSION_OPEN &&
+		    (tp_session_open_stripes(session) >=
+		         session->stripe_count ||
+		     now >= deadline))
+			break;
 		if (now >= deadline) {
 			tp_session_fail(session, -ETIMEDOUT,
 			                "peer %s: handshake timed out after "
@@ -844,11 +820,27 @@ int tp_session_run(struct tp_session *session, int timeout_ms,
 
 void tp_session_stop(struct tp_session *session)
 {
-	uint64_t one = 1;
-	ssize_t n;
+	atomic_store(&session->stop_req, 1);
+	tp_session_wake(session);
+}
 
-	n = write(session->wake_watch.fd, &one, sizeof(one));
-	(void)n;
+void tp_session_test_kill(struct tp_session *session, unsigned int mask)
+{
+	atomic_fetch_or(&session->test_kill_mask, mask);
+	tp_session_wake(session);
+}
+
+void tp_session_test_hold(struct tp_session *session, unsigned int stripe,
+                          unsigned int ms)
+{
+	atomic_store(&session->test_hold_until_ms, tp_now_ms() + ms);
+	atomic_store(&session->test_hold_stripe, stripe + 1);
+	tp_session_wake(session);
+}
+
+unsigned int tp_session_test_stripes_open(const struct tp_session *session)
+{
+	return tp_session_open_stripes(session);
 }
 
 int tp_session_error(const struct tp_session *session, struct tp_error *err)

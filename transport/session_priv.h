@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include "transport/codec.h"
 #include "transport/tls.h"
@@ -53,12 +54,77 @@ void tp_ring_consume(struct tp_ring *ring, size_t n);
 void tp_ring_write(struct tp_ring *ring, const uint8_t *src, size_t n);
 
 enum tp_session_state {
-	TP_SESSION_TLS,    /* TLS handshake running */
-	TP_SESSION_HELLO,  /* TLS done, waiting for the peer's hello */
-	TP_SESSION_OPEN,   /* channels may flow */
-	TP_SESSION_CLOSED, /* ended cleanly */
+	TP_SESSION_TLS,    /* first connection: TLS handshake running */
+	TP_SESSION_HELLO,  /* first connection: waiting for the peer's hello */
+	TP_SESSION_OPEN,   /* channels may flow (also during an outage) */
+	TP_SESSION_CLOSED, /* ended cleanly, or handed to another session */
 	TP_SESSION_FAILED, /* err holds why */
 };
+
+/* One TCP connection of a session. */
+enum tp_stripe_state {
+	TP_STRIPE_IDLE,       /* no connection (client: retry at retry_ms) */
+	TP_STRIPE_CONNECTING, /* client: non-blocking connect() running */
+	TP_STRIPE_TLS,
+	TP_STRIPE_HELLO, /* TLS done, hellos not yet exchanged */
+	TP_STRIPE_OPEN,
+};
+
+#define TP_STRIPE_CTL_MAX (TP_FRAME_HDR_LEN + 256u) /* session frames */
+
+struct tp_replay;
+
+struct tp_stripe {
+	struct tp_session *session;
+	uint16_t index;
+	enum tp_stripe_state state;
+	struct tp_watch watch; /* the TCP fd; -1 when IDLE */
+	struct tp_tls_conn *conn;
+	char addr[64];
+	uint8_t *rxbuf; /* TP_FRAME_LEN_MAX */
+	size_t rx_len;
+	/* frame being written: ctl (session frame) or a replay entry */
+	uint8_t ctl[TP_STRIPE_CTL_MAX];
+	const uint8_t *tx;
+	struct tp_replay *tx_entry;
+	size_t tx_len;
+	size_t tx_off;
+	bool write_blocked;
+	bool hello_pending;
+	bool ping_pending;
+	bool pong_pending;
+	bool ack_pending;
+	uint64_t pong_opaque;
+	uint64_t started_ms; /* connect or accept */
+	uint64_t last_rx_ms;
+	uint64_t last_ping_ms;
+	uint64_t retry_ms;
+	unsigned int backoff_ms;
+	struct tp_frame_hello peer_hello; /* server: the join being handed over */
+	LIST_ENTRY(tp_stripe) inbox_entry;
+	uint64_t tx_frames;
+	uint64_t rx_frames;
+};
+
+LIST_HEAD(tp_stripe_list, tp_stripe);
+
+/*
+ * A channel frame, kept from the moment it is built until the peer
+ * acknowledges it (replay), or received ahead of a gap (reorder).
+ */
+struct tp_replay {
+	TAILQ_ENTRY(tp_replay) entry;
+	uint64_t seq;
+	size_t len;                /* header and payload */
+	int stripe;                /* last sent on; -1: never */
+	bool pending;              /* must be (re)sent */
+	struct tp_stripe *writer;  /* stripe writing it now */
+	uint8_t *buf;
+};
+
+TAILQ_HEAD(tp_replay_list, tp_replay);
+
+struct tp_registry;
 
 struct tp_chan {
 	LIST_ENTRY(tp_chan) entry;
@@ -90,37 +156,48 @@ struct tp_session {
 	bool server;
 	enum tp_session_state state;
 	struct tp_error err;
-	int fd;
 	int epfd;
-	struct tp_watch sock_watch;
 	struct tp_watch wake_watch;
-	struct tp_tls *tls; /* owned by a client session only */
-	struct tp_tls_conn *conn;
+	struct tp_tls *tls; /* client: owned, for reconnects */
 	struct tp_codec *codec;
 	char addr[64];
+	char peer[TP_TLS_PEER_MAX];
+	char identity[TP_TLS_PEER_MAX];
 	unsigned int version;
 	uint32_t peer_max_raw;
 	uint32_t peer_window;
-	/* frames in */
-	uint8_t *rxbuf; /* TP_FRAME_LEN_MAX */
-	size_t rx_len;
+	uint32_t peer_reorder_max;
+	/* identity of the session across connections */
+	uint8_t session_id[16];
+	uint8_t token[32];
+	bool has_id;
+	struct sockaddr_storage peer_sa; /* client: where to reconnect */
+	unsigned int peer_sa_len;
+	struct tp_registry *registry; /* server: shared with the listener */
+	LIST_ENTRY(tp_session) reg_entry;
+	bool registered;
+	bool detached; /* counted in registry->detached */
+	struct tp_stripe_list inbox; /* joins handed over (registry lock) */
+	/* stripes */
+	struct tp_stripe *stripes[TP_FRAME_STRIPE_MAX + 1];
+	unsigned int stripe_count; /* wanted (client) */
+	unsigned int flush_start;
+	uint64_t down_since_ms; /* 0: some stripe open */
+	struct tp_error down_err;
+	/* channel frames in */
 	uint8_t *scratch; /* TP_FRAME_RAW_MAX, for decompression */
-	uint64_t rx_seq;
-	/* frames out */
-	uint8_t *txbuf; /* TP_FRAME_LEN_MAX */
-	size_t tx_len;
-	size_t tx_off;
-	uint64_t tx_seq;
-	bool hello_pending;
-	bool ping_pending;
-	bool pong_pending;
-	uint64_t pong_opaque;
-	bool close_pending;
-	bool close_sent;
-	bool write_blocked;
-	/* time */
-	uint64_t last_rx_ms;
-	uint64_t last_ping_ms;
+	uint64_t rx_seq;  /* delivered in order */
+	struct tp_replay_list reorder;
+	uint64_t reorder_bytes;
+	uint64_t ack_sent; /* highest ack we put on the wire */
+	unsigned int ack_owed;
+	uint64_t ack_due_ms;
+	/* channel frames out */
+	uint8_t *buildbuf; /* TP_FRAME_LEN_MAX */
+	uint64_t tx_seq;   /* last assigned */
+	struct tp_replay_list replay;
+	uint64_t replay_bytes;
+	unsigned int resend_count;
 	/* channels */
 	struct tp_chan_list chans;
 	unsigned int chan_count;
@@ -128,6 +205,11 @@ struct tp_session {
 	struct tp_chan *rr_cursor[2]; /* round robin per priority */
 	uint64_t buffer_bytes;        /* ring capacity allocated */
 	struct tp_stats stats;
+	/* test hooks (tp_session_test_*) */
+	_Atomic unsigned int test_kill_mask;
+	_Atomic unsigned int test_hold_stripe; /* index + 1; 0: none */
+	_Atomic uint64_t test_hold_until_ms;
+	_Atomic int stop_req;
 	volatile int stop;
 };
 
@@ -138,10 +220,110 @@ int tp_session_fail(struct tp_session *session, int code, const char *fmt, ...)
 /* Milliseconds on the monotonic clock. */
 uint64_t tp_now_ms(void);
 
-/* New session on a connected TCP fd (taken, even on failure). */
+/*
+ * New session on a connected TCP fd (taken, even on failure); a server
+ * session joins registry (a reference is taken). A client session owns tls.
+ */
 struct tp_session *tp_session_new(const struct tp_session_conf *conf,
                                   struct tp_tls *tls, bool own_tls, int fd,
-                                  bool server, struct tp_error *err);
+                                  bool server, struct tp_registry *registry,
+                                  struct tp_error *err);
+
+/* Wake the session's loop (any thread). */
+void tp_session_wake(struct tp_session *session);
+
+/* Emit one session frame (seq 0) into the stripe's ctl buffer. */
+void tp_stripe_emit_ctl(struct tp_stripe *stripe, uint8_t type,
+                        uint32_t payload_len);
+
+/* Dispatch one in-order channel frame. */
+int tp_session_deliver(struct tp_session *session,
+                       const struct tp_frame_hdr *hdr, const uint8_t *payload);
+
+/* stripe.c: one TCP connection. */
+struct tp_stripe *tp_stripe_new(struct tp_session *session, uint16_t index,
+                                int fd, struct tp_error *err);
+void tp_stripe_free(struct tp_stripe *stripe);
+/* Start a non-blocking connect (client). 0 or -errno. */
+int tp_stripe_connect(struct tp_stripe *stripe);
+/* Lose the connection: its frames go back for resend; err says why. */
+void tp_stripe_kill(struct tp_stripe *stripe, const struct tp_error *why);
+void tp_stripe_handle(struct tp_stripe *stripe, uint32_t events);
+void tp_stripe_flush(struct tp_stripe *stripe, int frames_max);
+/* Recompute the fd's epoll interest. */
+int tp_stripe_update(struct tp_stripe *stripe);
+/* Keepalive, dead peer, handshake and retry timers; ms to next event. */
+uint64_t tp_stripe_tick(struct tp_stripe *stripe, uint64_t now);
+unsigned int tp_session_open_stripes(const struct tp_session *session);
+/* Apply the socket buffer size of the conf to fd. */
+void tp_stripe_sockbuf(const struct tp_session *session, int fd);
+void tp_stripe_sockbuf_conf(const struct tp_session_conf *conf, int fd);
+
+/* replay.c: sequence numbers, acknowledgements, replay and reorder. */
+/* Take a built frame (header+payload in buf) into the replay buffer. */
+struct tp_replay *tp_replay_add(struct tp_session *session, const uint8_t *buf,
+                                size_t len);
+/* Room for one more frame of len bytes (bulk leaves a reserve)? */
+bool tp_replay_room(const struct tp_session *session, size_t len, bool bulk);
+/* Peer acknowledged up to ack: release. -EPROTO if ack is in the future. */
+int tp_replay_ack(struct tp_session *session, uint64_t ack);
+/* First frame that must be (re)sent, or NULL. */
+struct tp_replay *tp_replay_next_pending(struct tp_session *session);
+/* Everything sent on stripe index and unacknowledged must be resent. */
+void tp_replay_requeue(struct tp_session *session, int stripe_index,
+                       struct tp_stripe *writer);
+/* A channel frame arrived: deliver in order, hold ahead of a gap. */
+int tp_replay_recv(struct tp_session *session, const struct tp_frame_hdr *hdr,
+                   const uint8_t *frame, size_t len);
+void tp_replay_free_all(struct tp_session *session);
+
+/* resume.c: session ids, tokens, the server's registry of sessions. */
+struct tp_registry *tp_registry_new(unsigned int max_detached);
+void tp_registry_put(struct tp_registry *registry);
+/* First connection done: pick an id (server), derive the token. */
+int tp_resume_establish(struct tp_session *session, struct tp_stripe *stripe,
+                        struct tp_error *err);
+/* Client: proof for a join on stripe. */
+int tp_resume_proof(struct tp_session *session, struct tp_stripe *stripe,
+                    uint8_t proof[TP_FRAME_PROOF_LEN]);
+/*
+ * Server: the client hello on the shell session's only stripe asks to
+ * join another session. Hands the stripe over (the shell ends with
+ * -EALREADY) or refuses (-EACCES / -ENOENT, err filled).
+ */
+int tp_resume_join(struct tp_session *shell, struct tp_stripe *stripe,
+                   const struct tp_frame_hello *hello, struct tp_error *err);
+/* Owner's loop: adopt the stripes handed over. */
+void tp_resume_adopt(struct tp_session *session);
+/* Server: leave the registry (session failing or freed). */
+void tp_resume_unregister(struct tp_session *session);
+/* No stripe left / one back: outage bookkeeping, detached count. */
+void tp_resume_down(struct tp_session *session, const struct tp_error *why);
+void tp_resume_up(struct tp_session *session);
+void tp_resume_fill_hello(struct tp_stripe *stripe);
+/* The peer's hello, sent with stripe_hdr in its frame header. */
+int tp_resume_recv_hello(struct tp_stripe *stripe, uint16_t stripe_hdr,
+                         const uint8_t *payload, size_t len);
+void tp_session_registry_join(struct tp_session *session,
+                              struct tp_registry *registry);
+
+/* session.c: build the next channel frame into the replay list. */
+bool tp_session_build(struct tp_session *session);
+/* Client, first connection done: set up the other stripes. */
+void tp_session_stripes_start(struct tp_session *session);
+
+/*
+ * Test hooks, thread-safe: shut the TCP connections of the stripes in
+ * mask down underneath the session (as a network fault would); stop
+ * reading one stripe for ms milliseconds; steal another session's
+ * credentials (optionally corrupted) for a join.
+ */
+void tp_session_test_kill(struct tp_session *session, unsigned int mask);
+void tp_session_test_hold(struct tp_session *session, unsigned int stripe,
+                          unsigned int ms);
+void tp_session_test_steal(struct tp_session *thief,
+                           const struct tp_session *victim, bool corrupt);
+unsigned int tp_session_test_stripes_open(const struct tp_session *session);
 
 /* Set the epoll interest of a watch (no syscall if unchanged). */
 int tp_session_watch(struct tp_session *session, struct tp_watch *watch,

@@ -680,3 +680,17 @@ const char *tp_tls_conn_identity(const struct tp_tls_conn *conn)
 {
 	return conn->identity;
 }
+
+int tp_tls_conn_export(struct tp_tls_conn *conn, const char *label,
+                       const uint8_t *context, size_t context_len,
+                       uint8_t *out, size_t out_len)
+{
+	if (!conn->established ||
+	    SSL_export_keying_material(conn->ssl, out, out_len, label,
+	                               strlen(label), context, context_len,
+	                               1) != 1) {
+		ERR_clear_error();
+		return -EPROTO;
+	}
+	return 0;
+}

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <openssl/x509.h>
@@ -71,6 +72,15 @@ ssize_t tp_tls_conn_read(struct tp_tls_conn *conn, void *buf, size_t len,
  */
 ssize_t tp_tls_conn_write(struct tp_tls_conn *conn, const void *buf, size_t len,
                           struct tp_error *err);
+
+/*
+ * RFC 8446 exporter of an established connection: out_len bytes bound to
+ * this connection's secrets, label and context. Both peers get the same
+ * bytes; nobody else can. Returns 0 or -EPROTO.
+ */
+int tp_tls_conn_export(struct tp_tls_conn *conn, const char *label,
+                       const uint8_t *context, size_t context_len,
+                       uint8_t *out, size_t out_len);
 
 /* Send close_notify, best effort. */
 void tp_tls_conn_shutdown(struct tp_tls_conn *conn);

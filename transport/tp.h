@@ -32,6 +32,10 @@ struct tp_stats {
 	uint64_t rx_raw;
 	uint64_t rx_wire;
 	uint64_t rx_frames;
+	uint64_t tx_resent;    /* channel frames sent again after a loss */
+	uint64_t rx_reordered; /* channel frames that arrived ahead of a gap */
+	uint64_t rx_duplicate; /* channel frames received twice, dropped */
+	uint64_t resumes;      /* connections re-established */
 };
 
 /*
@@ -86,6 +90,22 @@ struct tp_session_conf {
 	unsigned int keepalive_ms; /* ping interval [1000] */
 	unsigned int dead_ms;      /* peer silent this long is dead [5000] */
 	unsigned int handshake_ms; /* TLS plus hello [10000] */
+	unsigned int resume_timeout_ms; /* an outage (no connection left)
+	                                   longer than this fails the session
+	                                   [30000] */
+	uint32_t replay_cap;    /* bytes of unacknowledged frames kept for
+	                           resending, and of frames held out of order;
+	                           both count toward session_cap; a full replay
+	                           buffer stalls producers [8 MiB] */
+	unsigned int stripes;   /* TCP connections per session, 1..16 [from
+	                           the bandwidth-delay product] */
+	uint32_t link_mbps;     /* expected link rate, for that product
+	                           [1000] */
+	uint32_t sockbuf;       /* SO_SNDBUF and SO_RCVBUF per stripe [the
+	                           BDP share of a stripe, when it exceeds the
+	                           kernel's autotuning; else autotuning] */
+	unsigned int max_detached; /* listener: sessions kept while their
+	                              client is away [64] */
 	tp_open_fn on_open;        /* accepting side */
 	void *on_open_arg;
 };

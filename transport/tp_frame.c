@@ -94,6 +94,10 @@ int tp_frame_hdr_check(const struct tp_frame_hdr *hdr, struct tp_error *err)
 	if (hdr->codec != TP_FRAME_CODEC_RAW && !rule->compressible)
 		return tp_error_set(
 		    err, -EPROTO, "%s frame may not be compressed", rule->name);
+	if (hdr->stripe > TP_FRAME_STRIPE_MAX)
+		return tp_error_set(err, -EPROTO, "%s frame on stripe %u, max %u",
+		                    rule->name, hdr->stripe,
+		                    TP_FRAME_STRIPE_MAX);
 	if (rule->on_channel && hdr->channel == 0)
 		return tp_error_set(err, -EPROTO, "%s frame on channel 0",
 		                    rule->name);
@@ -182,6 +186,11 @@ ssize_t tp_frame_hello_encode(const struct tp_frame_hello *hello, uint8_t *out,
 {
 	if (hello->features & ~TP_HELLO_F_KNOWN)
 		return tp_error_set(err, -EINVAL, "unknown hello features");
+	if (hello->stripe > TP_FRAME_STRIPE_MAX ||
+	    hello->reorder_max < TP_FRAME_LEN_MAX ||
+	    hello->reorder_max > TP_FRAME_REORDER_MAX)
+		return tp_error_set(err, -EINVAL,
+		                    "hello stripe or reorder_max out of range");
 	out[0] = hello->min_version;
 	out[1] = hello->max_version;
 	tp_put_u16(out + 2, 0);
@@ -189,6 +198,11 @@ ssize_t tp_frame_hello_encode(const struct tp_frame_hello *hello, uint8_t *out,
 	tp_put_u32(out + 8, hello->chan_window);
 	tp_put_u32(out + 12, hello->max_raw);
 	memcpy(out + 16, hello->session_id, sizeof(hello->session_id));
+	tp_put_u16(out + 32, hello->stripe);
+	tp_put_u16(out + 34, 0);
+	tp_put_u32(out + 36, hello->reorder_max);
+	tp_put_u64(out + 40, hello->received);
+	memcpy(out + 48, hello->proof, sizeof(hello->proof));
 	return TP_FRAME_HELLO_LEN;
 }
 
@@ -198,7 +212,7 @@ int tp_frame_hello_decode(struct tp_frame_hello *hello, const uint8_t *p,
 	if (len != TP_FRAME_HELLO_LEN)
 		return tp_error_set(err, -EMSGSIZE, "hello length %zu != %u",
 		                    len, TP_FRAME_HELLO_LEN);
-	if (tp_get_u16(p + 2) != 0)
+	if (tp_get_u16(p + 2) != 0 || tp_get_u16(p + 34) != 0)
 		return tp_error_set(err, -EPROTO, "hello reserved field set");
 	hello->min_version = p[0];
 	hello->max_version = p[1];
@@ -206,6 +220,19 @@ int tp_frame_hello_decode(struct tp_frame_hello *hello, const uint8_t *p,
 	hello->chan_window = tp_get_u32(p + 8);
 	hello->max_raw = tp_get_u32(p + 12);
 	memcpy(hello->session_id, p + 16, sizeof(hello->session_id));
+	hello->stripe = tp_get_u16(p + 32);
+	hello->reorder_max = tp_get_u32(p + 36);
+	hello->received = tp_get_u64(p + 40);
+	memcpy(hello->proof, p + 48, sizeof(hello->proof));
+	if (hello->stripe > TP_FRAME_STRIPE_MAX)
+		return tp_error_set(err, -EPROTO, "hello stripe %u above %u",
+		                    hello->stripe, TP_FRAME_STRIPE_MAX);
+	if (hello->reorder_max < TP_FRAME_LEN_MAX ||
+	    hello->reorder_max > TP_FRAME_REORDER_MAX)
+		return tp_error_set(err, -EPROTO,
+		                    "hello reorder_max %u outside %u..%u",
+		                    hello->reorder_max, TP_FRAME_LEN_MAX,
+		                    TP_FRAME_REORDER_MAX);
 	if (hello->min_version == 0 || hello->min_version > hello->max_version)
 		return tp_error_set(err, -EPROTO,
 		                    "hello version range %u..%u is empty",

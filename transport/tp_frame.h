@@ -15,19 +15,28 @@
  *                           bits 1-7 reserved, must be zero
  *  5      1    codec        payload codec: 0 raw, 1 LZ4, 2 zstd; only DATA
  *                           frames may be compressed, others must say 0
- *  6      2    stripe       TCP connection ("stripe") the frame was sent on
+ *  6      2    stripe       TCP connection ("stripe") the frame was sent on,
+ *                           0..TP_FRAME_STRIPE_MAX
  *  8      4    channel      channel id; 0 is the session itself
  *  12     4    payload_len  bytes of payload that follow the header
  *  16     4    raw_len      payload length after decompression; equals
  *                           payload_len unless the payload is compressed
- *  20     8    seq          sender's frame sequence number (for resume)
- *  28     8    ack          highest seq received from the peer, valid only
- *                           when TP_FRAME_F_ACK is set, zero otherwise
+ *  20     8    seq          channel frames (OPEN, DATA, EOF, RESET,
+ *                           CREDIT): the sender's sequence number, 1, 2, 3...
+ *                           per session and direction, across all stripes;
+ *                           the receiver delivers in seq order, drops
+ *                           duplicates, and keeps the frame for replay until
+ *                           acknowledged. Session frames (HELLO, PING, PONG,
+ *                           ACK, CLOSE) belong to one connection: seq 0.
+ *  28     8    ack          highest channel-frame seq the sender has
+ *                           delivered in order (cumulative acknowledgement),
+ *                           valid only when TP_FRAME_F_ACK is set, zero
+ *                           otherwise
  *
  * Frame types, payloads and length limits (payload_len)
  * -----------------------------------------------------
  *  type  name     channel  payload_len    payload
- *  1     HELLO    0        32             hello, below
+ *  1     HELLO    0        80             hello, below
  *  2     OPEN     != 0     9..8+64        u8 priority (0 control, 1 bulk)
  *                                         u8 reserved (0)
  *                                         u16 name_len (1..64, = len - 8)
@@ -46,7 +55,8 @@
  *  9     ACK      0        0              flags must hold TP_FRAME_F_ACK
  *  10    CLOSE    0        8..8+200       reason, below
  *
- * Hello payload (32 bytes)
+ * Hello payload (80 bytes). The client speaks first on every connection;
+ * the server answers with its own hello.
  *  0  1  min_version   lowest protocol version the sender speaks
  *  1  1  max_version   highest protocol version the sender speaks
  *  2  2  reserved      must be zero
@@ -55,7 +65,23 @@
  *  8  4  chan_window   initial credit the sender grants per channel
  *  12 4  max_raw       largest DATA raw_len the sender accepts
  *                      (1024..TP_FRAME_RAW_MAX)
- *  16 16 session_id    zero for a new session (resume uses it later)
+ *  16 16 session_id    client: zero to start a new session, else the
+ *                      session this connection joins (a further stripe, or
+ *                      a resume); server: the session's id, chosen at
+ *                      random on its first connection, never zero
+ *  32 2  stripe        index of this connection in its session
+ *                      (0..TP_FRAME_STRIPE_MAX); 0 on a new session
+ *  34 2  reserved      must be zero
+ *  36 4  reorder_max   bytes of frames (header and payload) the sender
+ *                      holds out of order; the peer keeps at most this
+ *                      many unacknowledged (TP_FRAME_LEN_MAX..1 GiB)
+ *  40 8  received      highest channel-frame seq the sender delivered
+ *                      (0 on a new session): frames up to it are not sent
+ *                      again
+ *  48 32 proof         zero on a new session; on a join, HMAC-SHA256 keyed
+ *                      with the session token (TLS exporter of the
+ *                      session's first connection) over the TLS exporter of
+ *                      this connection; the server answers with zeros
  *
  * Reason payload (RESET, CLOSE)
  *  0  4  code          positive errno value
@@ -79,7 +105,10 @@
 #define TP_FRAME_RAW_MIN_MAX 1024u          /* smallest max_raw in a hello */
 #define TP_FRAME_NAME_MAX    64u
 #define TP_FRAME_REASON_MAX  200u
-#define TP_FRAME_HELLO_LEN   32u
+#define TP_FRAME_HELLO_LEN   80u
+#define TP_FRAME_STRIPE_MAX  15u
+#define TP_FRAME_REORDER_MAX (1u << 30)
+#define TP_FRAME_PROOF_LEN   32u
 #define TP_FRAME_OPEN_MIN    9u
 #define TP_FRAME_REASON_MIN  8u
 #define TP_FRAME_LEN_MAX     (TP_FRAME_HDR_LEN + TP_FRAME_RAW_MAX)
@@ -136,6 +165,10 @@ struct tp_frame_hello {
 	uint32_t chan_window;
 	uint32_t max_raw;
 	uint8_t session_id[16];
+	uint16_t stripe;
+	uint32_t reorder_max;
+	uint64_t received;
+	uint8_t proof[TP_FRAME_PROOF_LEN];
 };
 
 struct tp_frame_open {

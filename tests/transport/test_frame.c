@@ -37,75 +37,34 @@ static const uint8_t *frame_decode_ok(struct tp_frame_hdr *hdr,
 }
 
 static const uint8_t golden_hello[] = {
-	0x53,
-	0x46, /* magic "SF" */
-	0x01, /* version 1 */
-	0x01, /* type HELLO */
-	0x00, /* flags */
-	0x00, /* codec raw */
-	0x00,
-	0x00, /* stripe 0 */
-	0x00,
-	0x00,
-	0x00,
-	0x00, /* channel 0 */
-	0x00,
-	0x00,
-	0x00,
-	0x20, /* payload_len 32 */
-	0x00,
-	0x00,
-	0x00,
-	0x20, /* raw_len 32 */
-	0x00,
-	0x00,
-	0x00,
-	0x00,
-	0x00,
-	0x00,
-	0x00,
-	0x01, /* seq 1 */
-	0x00,
-	0x00,
-	0x00,
-	0x00,
-	0x00,
-	0x00,
-	0x00,
-	0x00, /* ack 0 */
+	0x53, 0x46,                                     /* magic "SF" */
+	0x01,                                           /* version 1 */
+	0x01,                                           /* type HELLO */
+	0x00,                                           /* flags */
+	0x00,                                           /* codec raw */
+	0x00, 0x00,                                     /* stripe 0 */
+	0x00, 0x00, 0x00, 0x00,                         /* channel 0 */
+	0x00, 0x00, 0x00, 0x50,                         /* payload_len 80 */
+	0x00, 0x00, 0x00, 0x50,                         /* raw_len 80 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* seq 0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* ack 0 */
 	/* payload */
-	0x01, /* min_version 1 */
-	0x01, /* max_version 1 */
-	0x00,
-	0x00, /* reserved */
-	0x00,
-	0x00,
-	0x00,
-	0x03, /* features LZ4|zstd */
-	0x00,
-	0x10,
-	0x00,
-	0x00, /* chan_window 1 MiB */
-	0x00,
-	0x01,
-	0x00,
-	0x00, /* max_raw 64 KiB */
-	0x00,
-	0x11,
-	0x22,
-	0x33,
-	0x44,
-	0x55,
-	0x66,
-	0x77, /* session_id */
-	0x88,
-	0x99,
-	0xaa,
-	0xbb,
-	0xcc,
-	0xdd,
-	0xee,
-	0xff,
+	0x01,                   /* min_version 1 */
+	0x01,                   /* max_version 1 */
+	0x00, 0x00,             /* reserved */
+	0x00, 0x00, 0x00, 0x03, /* features LZ4|zstd */
+	0x00, 0x10, 0x00, 0x00, /* chan_window 1 MiB */
+	0x00, 0x01, 0x00, 0x00, /* max_raw 64 KiB */
+	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, /* session_id */
+	0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	0x00, 0x03,             /* stripe 3 */
+	0x00, 0x00,             /* reserved */
+	0x00, 0x80, 0x00, 0x00, /* reorder_max 8 MiB */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, /* received 66051 */
+	0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, /* proof */
+	0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
+	0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7,
+	0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,
 };
 
 Test(transport_frame, hello_golden)
@@ -119,24 +78,28 @@ Test(transport_frame, hello_golden)
 		.session_id = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
 		                0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
 		                0xff },
+		.stripe = 3,
+		.reorder_max = 8u << 20,
+		.received = 0x010203,
 	};
 	struct tp_frame_hdr hdr = {
 		.version = 1,
 		.type = TP_FRAME_HELLO,
-		.payload_len = 32,
-		.raw_len = 32,
-		.seq = 1,
+		.payload_len = 80,
+		.raw_len = 80,
 	};
 	struct tp_frame_hello got;
 	struct tp_frame_hdr dec;
 	const uint8_t *payload;
 	uint8_t buf[TP_FRAME_HELLO_LEN];
 
-	cr_assert_eq(tp_frame_hello_encode(&hello, buf, NULL), 32);
+	for (int i = 0; i < 32; i++)
+		hello.proof[i] = (uint8_t)(0xa0 + i);
+	cr_assert_eq(tp_frame_hello_encode(&hello, buf, NULL), 80);
 	frame_expect(&hdr, buf, golden_hello, sizeof(golden_hello));
 	payload = frame_decode_ok(&dec, golden_hello, sizeof(golden_hello));
 	cr_assert_eq(dec.type, TP_FRAME_HELLO);
-	cr_assert_eq(dec.seq, 1);
+	cr_assert_eq(dec.seq, 0);
 	cr_assert_eq(
 	    tp_frame_hello_decode(&got, payload, dec.payload_len, NULL), 0);
 	cr_assert_eq(got.min_version, 1);
@@ -145,6 +108,10 @@ Test(transport_frame, hello_golden)
 	cr_assert_eq(got.chan_window, 1u << 20);
 	cr_assert_eq(got.max_raw, 1u << 16);
 	cr_assert_arr_eq(got.session_id, hello.session_id, 16);
+	cr_assert_eq(got.stripe, 3);
+	cr_assert_eq(got.reorder_max, 8u << 20);
+	cr_assert_eq(got.received, 0x010203);
+	cr_assert_arr_eq(got.proof, hello.proof, 32);
 }
 
 static const uint8_t golden_open[] = {
@@ -528,7 +495,7 @@ static void frame_expect_reject(const uint8_t *golden, size_t len,
                                 size_t offset, uint8_t value, int want,
                                 const char *needle)
 {
-	uint8_t buf[TP_FRAME_HDR_LEN + 64];
+	uint8_t buf[TP_FRAME_HDR_LEN + 128];
 	struct tp_error err = { 0 };
 	const uint8_t *payload = NULL;
 	struct tp_frame_hdr hdr;
@@ -557,7 +524,7 @@ Test(transport_frame, truncated)
 		    -EAGAIN, "prefix %zu", len);
 	/* A payload decoder given a short payload rejects it. */
 	cr_assert_eq(tp_frame_hello_decode(&(struct tp_frame_hello){ 0 },
-	                                   golden_hello + TP_FRAME_HDR_LEN, 31,
+	                                   golden_hello + TP_FRAME_HDR_LEN, 79,
 	                                   NULL),
 	             -EMSGSIZE);
 	cr_assert_eq(tp_frame_reason_decode(&(struct tp_frame_reason){ 0 },
@@ -603,8 +570,8 @@ Test(transport_frame, oversized)
 	cr_assert_eq(tp_frame_hdr_decode(&hdr, buf, sizeof(buf), NULL),
 	             -EMSGSIZE);
 	/* Fixed-size frames with a wrong length. */
-	frame_expect_reject(golden_hello, sizeof(golden_hello), 15, 0x21,
-	                    -EMSGSIZE, "HELLO frame payload length 33");
+	frame_expect_reject(golden_hello, sizeof(golden_hello), 15, 0x51,
+	                    -EMSGSIZE, "HELLO frame payload length 81");
 	frame_expect_reject(golden_eof, sizeof(golden_eof), 15, 0x01, -EMSGSIZE,
 	                    "EOF");
 	frame_expect_reject(golden_credit, sizeof(golden_credit), 15, 0x08,
@@ -659,9 +626,12 @@ Test(transport_frame, reserved_bits)
 	                    "on channel 0");
 	/* Reserved fields inside payloads. */
 	cr_assert_eq(tp_frame_hello_decode(&(struct tp_frame_hello){ 0 },
-	                                   (const uint8_t[32]){ 1, 1, 0, 1 },
-	                                   32, NULL),
+	                                   (const uint8_t[80]){ 1, 1, 0, 1 },
+	                                   80, NULL),
 	             -EPROTO);
+	/* A stripe index beyond the maximum, in the header and the hello. */
+	frame_expect_reject(golden_ping, sizeof(golden_ping), 7, 16, -EPROTO,
+	                    "stripe 16");
 	cr_assert_eq(tp_frame_open_decode(
 	                 &(struct tp_frame_open){ 0 },
 	                 (const uint8_t[]){ 1, 1, 0, 1, 0, 0, 0, 0, 'x' }, 9,
@@ -692,6 +662,22 @@ Test(transport_frame, hello_payload_checks)
 	cr_assert_eq(tp_frame_hello_decode(&hello, p, sizeof(p), NULL),
 	             -EPROTO);
 	tp_put_u32(p + 12, 512); /* max_raw too small */
+	cr_assert_eq(tp_frame_hello_decode(&hello, p, sizeof(p), NULL),
+	             -EPROTO);
+	tp_put_u32(p + 12, 1u << 16);
+	cr_assert_eq(tp_frame_hello_decode(&hello, p, sizeof(p), NULL), 0);
+	p[33] = TP_FRAME_STRIPE_MAX + 1; /* stripe too big */
+	cr_assert_eq(tp_frame_hello_decode(&hello, p, sizeof(p), NULL),
+	             -EPROTO);
+	p[33] = 0;
+	p[35] = 1; /* reserved */
+	cr_assert_eq(tp_frame_hello_decode(&hello, p, sizeof(p), NULL),
+	             -EPROTO);
+	p[35] = 0;
+	tp_put_u32(p + 36, 4096); /* reorder_max below one frame */
+	cr_assert_eq(tp_frame_hello_decode(&hello, p, sizeof(p), NULL),
+	             -EPROTO);
+	tp_put_u32(p + 36, TP_FRAME_REORDER_MAX + 1);
 	cr_assert_eq(tp_frame_hello_decode(&hello, p, sizeof(p), NULL),
 	             -EPROTO);
 }

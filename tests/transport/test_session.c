@@ -348,6 +348,7 @@ Test(transport_session, dead_peer_detected, .timeout = 10)
 	conf_psk(&conf, TP_CODEC_RAW);
 	conf.keepalive_ms = 100;
 	conf.dead_ms = 500;
+	conf.resume_timeout_ms = 300; /* then the outage is fatal */
 	tt_server_start(&srv, &conf);
 	s = connect_ok(&conf, &srv);
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);

@@ -100,64 +100,115 @@ static __attribute__((unused)) uint64_t tt_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* A server: accepts peers one after another until told to stop. */
+/*
+ * A server: accepts peers until told to stop, each session in its own
+ * thread (a stripe or a resume joins a session another thread runs).
+ */
+#define TT_SESSIONS_MAX 32
+
 struct tt_server {
 	struct tp_listener *listener;
 	pthread_t thread;
+	pthread_t session_threads[TT_SESSIONS_MAX];
+	int session_count;
 	atomic_int stop;
 	atomic_int accepted;
 	atomic_int refused;
-	atomic_int busy;  /* a session is alive in the server thread */
-	atomic_int pause; /* stop running the session loop: a dead peer */
+	atomic_int joined; /* connections that joined an existing session */
+	atomic_int busy;   /* sessions alive in server threads */
+	atomic_int pause;  /* stop running the session loop: a dead peer */
 	pthread_mutex_t lock;
 	char errors[8][TP_ERROR_MSG_MAX];
 	int error_codes[8];
 	size_t max_buffered;
 	struct tp_stats stats;
 	char chan_err[TP_ERROR_MSG_MAX];
+	char session_err[TP_ERROR_MSG_MAX]; /* last session's end */
 };
 
-static __attribute__((unused)) void *tt_server_main(void *arg)
+struct tt_server_session {
+	struct tt_server *srv;
+	struct tp_session *session;
+};
+
+static __attribute__((unused)) void *tt_server_session_main(void *arg)
 {
-	struct tt_server *srv = arg;
+	struct tt_server_session *ss = arg;
+	struct tt_server *srv = ss->srv;
+	struct tp_session *s = ss->session;
 	struct tp_error err = { 0 };
-	struct tp_session *s;
 	size_t buffered;
 	int n;
 
-	while (!srv->stop) {
-		s = tp_listener_accept(srv->listener, 100, &err);
-		if (!s)
-			continue;
-		srv->busy = 1;
-		if (tp_session_handshake(s, &err) < 0) {
+	free(ss);
+	if (tp_session_handshake(s, &err) < 0) {
+		if (err.code == -EALREADY) {
+			srv->joined++;
+		} else {
 			pthread_mutex_lock(&srv->lock);
 			n = srv->refused % 8;
 			snprintf(srv->errors[n], sizeof(srv->errors[n]), "%s",
 			         err.msg);
 			srv->error_codes[n] = err.code;
 			pthread_mutex_unlock(&srv->lock);
-			tp_session_free(s);
-			srv->busy = 0;
 			srv->refused++;
+		}
+		tp_session_free(s);
+		srv->busy--;
+		return NULL;
+	}
+	srv->accepted++;
+	while (!srv->stop) {
+		if (srv->pause) {
+			usleep(10000);
 			continue;
 		}
-		srv->accepted++;
-		while (!srv->stop) {
-			if (srv->pause) {
-				usleep(10000);
-				continue;
-			}
-			if (tp_session_run(s, 20, &err) < 0)
-				break;
-			buffered = tp_session_buffered(s);
-			if (buffered > srv->max_buffered)
-				srv->max_buffered = buffered;
-		}
-		tp_session_stats(s, &srv->stats);
-		tp_session_free(s);
-		srv->busy = 0;
+		if (tp_session_run(s, 20, &err) < 0)
+			break;
+		buffered = tp_session_buffered(s);
+		if (buffered > srv->max_buffered)
+			srv->max_buffered = buffered;
 	}
+	pthread_mutex_lock(&srv->lock);
+	tp_session_stats(s, &srv->stats);
+	snprintf(srv->session_err, sizeof(srv->session_err), "%s", err.msg);
+	pthread_mutex_unlock(&srv->lock);
+	tp_session_free(s);
+	srv->busy--;
+	return NULL;
+}
+
+static __attribute__((unused)) void *tt_server_main(void *arg)
+{
+	struct tt_server *srv = arg;
+	struct tp_error err = { 0 };
+	struct tt_server_session *ss;
+	struct tp_session *s;
+
+	while (!srv->stop) {
+		s = tp_listener_accept(srv->listener, 50, &err);
+		if (!s)
+			continue;
+		ss = malloc(sizeof(*ss));
+		if (!ss || srv->session_count >= TT_SESSIONS_MAX) {
+			free(ss);
+			tp_session_free(s);
+			continue;
+		}
+		ss->srv = srv;
+		ss->session = s;
+		srv->busy++;
+		if (pthread_create(&srv->session_threads[srv->session_count],
+		                   NULL, tt_server_session_main, ss) != 0) {
+			srv->busy--;
+			free(ss);
+			tp_session_free(s);
+			continue;
+		}
+		srv->session_count++;
+	}
+	for (int i = 0; i < srv->session_count; i++)
+		pthread_join(srv->session_threads[i], NULL);
 	return NULL;
 }
 
