@@ -1,6 +1,7 @@
 /*
  * migrator: moves a running VM to a skyferry receiver at another site.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,6 +22,8 @@ int main(int argc, char **argv)
 	struct mig_opts opts;
 	char err[256];
 
+	/* A peer that goes away must fail a write, not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
 	if (mig_opts_parse(&opts, argc, argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "migrator: %s\n\n%s", err,
 			mig_opts_usage(opts.cmd == MIG_CMD_MIGRATE ? "migrate"

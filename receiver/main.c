@@ -2,6 +2,7 @@
  * receiver: the destination daemon. Accepts authenticated migrators and
  * receives their VMs into the local libvirt.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,6 +13,8 @@ int main(int argc, char **argv)
 	struct rcv_opts opts;
 	char err[256];
 
+	/* A peer that goes away must fail a write, not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
 	if (rcv_opts_parse(&opts, argc, argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "receiver: %s\n\n%s", err, rcv_opts_usage());
 		return RCV_EXIT_USAGE;
