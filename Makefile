@@ -23,7 +23,7 @@ PKGS     := libvirt openssl liblz4 libzstd libnl-3.0 libnl-route-3.0 libssh2 \
 
 # Only query pkg-config for targets that compile something; `make deps`,
 # `make check` and `make demo` first install what is missing, then re-enter.
-NOPKG_GOALS := deps clean check demo bench help
+NOPKG_GOALS := deps clean check demo help
 ifneq ($(filter-out $(NOPKG_GOALS),$(or $(MAKECMDGOALS),all)),)
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -68,7 +68,7 @@ PROGS := $(B)/migrator $(B)/receiver
 
 # Targets ---------------------------------------------------------------------
 .PHONY: all deps install uninstall clean check check-run unit lab-test demo \
-        demo-run guest tools fuzz fuzz-run bench format help
+        guest tools fuzz fuzz-run format help
 all: $(PROGS) $(LAB_TOOLS)
 
 help:
@@ -128,12 +128,12 @@ check:
 	scripts/install-deps.sh
 	$(MAKE) check-run
 
-check-run: all tools $(B)/tests/unit
+check-run: all tools guest $(B)/tests/unit
 	$(B)/tests/unit --jobs=2
 	$(MAKE) fuzz-run FUZZ_SECONDS=$${FUZZ_SECONDS:-10}
 	tests/lab/run-all
 
-lab-test: all tools
+lab-test: all tools guest
 	tests/lab/run-all
 
 # libFuzzer targets: each fuzz_*.c links every library and lab/guest object,
@@ -160,20 +160,24 @@ fuzz-run: $(FUZZ_BINS)
 		corpus=$$(dirname $$f)/corpus-$$(basename $$f); mkdir -p $$corpus; \
 		seeds=tests/$$(echo $$f | sed 's|^$(B)/fuzz/||')-seeds; \
 		echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $$corpus \
-			$$( [ -d $$seeds ] && echo $$seeds ) 2>&1 | tail -n 2; \
+		if ! $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+			-artifact_prefix=$$(dirname $$f)/ $$corpus \
+			$$( [ -d $$seeds ] && echo $$seeds ) >$$f.log 2>&1; then \
+			tail -n 40 $$f.log; \
+			echo "fuzz: $$f FAILED; the input is saved beside it"; \
+			exit 1; \
+		fi; \
+		tail -n 1 $$f.log; \
 	done
 
-# Demo, bench ---------------------------------------------------------------
+# Keep the sanitizer objects between runs.
+.SECONDARY:
+
+# Demo ---------------------------------------------------------------
 demo:
 	scripts/install-deps.sh
-	$(MAKE) all tools
+	$(MAKE) all tools guest
 	scripts/demo
-
-bench:
-	scripts/install-deps.sh
-	$(MAKE) all tools
-	bench/run
 
 # Install ---------------------------------------------------------------------
 install: $(PROGS)

@@ -30,6 +30,9 @@ if ip=$(sf-cmdline get ip); then
 		ip route add default via "$gw" ||
 			boot_error "tool=init default route $gw"
 	fi
+	# Announce the address, as a booting host does, so that neighbours
+	# drop what they cached for an earlier holder of it.
+	arping -q -U -c 1 -I eth0 "${ip%/*}" >/dev/null 2>&1 || true
 else
 	boot_error "tool=init no sf.ip=, eth0 left unconfigured"
 fi
