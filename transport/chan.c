@@ -256,6 +256,25 @@ static void tp_chan_read_local(struct tp_chan *chan)
 	}
 }
 
+/*
+ * Write to the local fd without raising SIGPIPE: a socket whose reader
+ * vanished fails with EPIPE. A local fd that is no socket (a pipe) falls
+ * back to write(2) and is remembered as such.
+ */
+static ssize_t tp_chan_local_send(struct tp_chan *chan, const uint8_t *p,
+                                  size_t len)
+{
+	ssize_t n;
+
+	if (!chan->local_not_socket) {
+		n = send(chan->watch.fd, p, len, MSG_NOSIGNAL);
+		if (n >= 0 || errno != ENOTSOCK)
+			return n;
+		chan->local_not_socket = true;
+	}
+	return write(chan->watch.fd, p, len);
+}
+
 /* rx ring -> local fd; drained bytes become credit for the peer. */
 static void tp_chan_write_local(struct tp_chan *chan)
 {
@@ -265,7 +284,7 @@ static void tp_chan_write_local(struct tp_chan *chan)
 
 	while (chan->rx.len > 0 && !chan->done) {
 		avail = tp_ring_data_contig(&chan->rx, &p);
-		n = write(chan->watch.fd, p, avail);
+		n = tp_chan_local_send(chan, p, avail);
 		if (n > 0) {
 			tp_ring_consume(&chan->rx, (size_t)n);
 			chan->credit_owed += (uint32_t)n;

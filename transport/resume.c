@@ -184,7 +184,9 @@ static int tp_resume_negotiate(struct tp_session *session,
 		                       session->peer, hello->min_version,
 		                       hello->max_version, TP_PROTO_VERSION_MIN,
 		                       TP_PROTO_VERSION_MAX);
+	session->peer_features = hello->features;
 	if (session->conf.codec != TP_FRAME_CODEC_RAW &&
+	    session->conf.codec != TP_CODEC_AUTO &&
 	    !(hello->features & (1u << (session->conf.codec - 1))))
 		return tp_session_fail(session, -EPROTO,
 		                       "peer %s: cannot decode %s",

@@ -44,6 +44,7 @@
 #define TP_SOCKBUF_MAX           (64u << 20)
 #define TP_FLUSH_FRAMES_MAX      16
 #define TP_ACK_DELAY_MS          10u
+#define TP_WIRE_RATE_MS          250u
 
 uint64_t tp_now_ms(void)
 {
@@ -51,6 +52,14 @@ uint64_t tp_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t tp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static int tp_session_conf_apply(struct tp_session_conf *conf,
@@ -94,7 +103,7 @@ static int tp_session_conf_apply(struct tp_session_conf *conf,
 	if (conf->sockbuf > TP_SOCKBUF_MAX)
 		return tp_error_set(err, -EINVAL, "sockbuf %u above %u",
 		                    conf->sockbuf, TP_SOCKBUF_MAX);
-	if (conf->codec > TP_FRAME_CODEC_MAX)
+	if (conf->codec > TP_FRAME_CODEC_MAX && conf->codec != TP_CODEC_AUTO)
 		return tp_error_set(err, -EINVAL, "unknown codec %u",
 		                    conf->codec);
 	if (conf->max_frame > TP_FRAME_RAW_MAX ||
@@ -189,13 +198,17 @@ struct tp_session *tp_session_new(const struct tp_session_conf *conf,
 	}
 	session->buildbuf = malloc(TP_FRAME_LEN_MAX);
 	session->scratch = malloc(TP_FRAME_RAW_MAX);
-	session->codec =
-	    tp_codec_new(session->conf.codec, session->conf.codec_level);
+	/* AUTO starts raw; tp_session_codec_adapt() moves it on. */
+	session->codec = tp_codec_new(
+	    session->conf.codec == TP_CODEC_AUTO ? TP_CODEC_RAW
+	                                         : session->conf.codec,
+	    session->conf.codec_level);
 	if (!session->buildbuf || !session->scratch || !session->codec) {
 		close(fd);
 		ret = tp_error_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	tp_rate_init(&session->rate, session->conf.rate_cap_bps, tp_now_ns());
 	/* The replay and reorder buffers count toward the session cap. */
 	session->buffer_bytes = 2ull * session->conf.replay_cap;
 	session->tls = tls;
@@ -270,6 +283,7 @@ void tp_session_free(struct tp_session *session)
 	tp_replay_free_all(session);
 	tp_tls_free(session->tls);
 	tp_codec_free(session->codec);
+	tp_codec_auto_free(session->codec_auto);
 	if (session->epfd >= 0)
 		close(session->epfd);
 	if (session->wake_watch.fd >= 0)
@@ -429,6 +443,63 @@ static size_t tp_session_data_len(struct tp_session *session,
 	return n;
 }
 
+/*
+ * Wire rate for the adaptive codec: the kernel's delivery rate summed over
+ * open stripes (refreshed every TP_WIRE_RATE_MS), else conf.link_mbps;
+ * never above the bandwidth cap.
+ */
+static double tp_session_wire_rate(struct tp_session *session)
+{
+	uint64_t now = tp_now_ms(), sum = 0;
+	struct tp_stripe *stripe;
+	unsigned int i;
+
+	if (session->wire_Bps > 0 &&
+	    now - session->wire_rate_ms < TP_WIRE_RATE_MS)
+		return session->wire_Bps;
+	for (i = 0; i <= TP_FRAME_STRIPE_MAX; i++) {
+		stripe = session->stripes[i];
+		if (stripe && stripe->state == TP_STRIPE_OPEN)
+			sum += tp_tcp_delivery_rate(stripe->watch.fd);
+	}
+	session->wire_Bps = sum ? (double)sum
+	                        : (double)session->conf.link_mbps * 125000.0;
+	if (session->rate.bytes_per_s &&
+	    session->wire_Bps > (double)session->rate.bytes_per_s)
+		session->wire_Bps = (double)session->rate.bytes_per_s;
+	session->wire_rate_ms = now;
+	return session->wire_Bps;
+}
+
+/* AUTO: let the controller see the frame, switch codec when it says. */
+static int tp_session_codec_adapt(struct tp_session *session,
+                                  const uint8_t *data, size_t n)
+{
+	struct tp_codec *codec;
+	unsigned int id;
+	int level;
+
+	if (session->conf.codec != TP_CODEC_AUTO)
+		return 0;
+	if (!session->codec_auto) {
+		session->codec_auto =
+		    tp_codec_auto_new(session->peer_features);
+		if (!session->codec_auto)
+			return tp_session_fail(session, -ENOMEM,
+			                       "out of memory");
+	}
+	if (!tp_codec_auto_frame(session->codec_auto, data, n,
+	                         session->scratch,
+	                         tp_session_wire_rate(session), &id, &level))
+		return 0;
+	codec = tp_codec_new(id, level);
+	if (!codec)
+		return tp_session_fail(session, -ENOMEM, "out of memory");
+	tp_codec_free(session->codec);
+	session->codec = codec;
+	return 0;
+}
+
 static bool tp_session_fill_data(struct tp_session *session,
                                  struct tp_chan *chan)
 {
@@ -439,6 +510,8 @@ static bool tp_session_fill_data(struct tp_session *session,
 	int ret;
 
 	n = tp_session_data_len(session, chan, &data);
+	if (tp_session_codec_adapt(session, data, n) < 0)
+		return false;
 	ret = tp_codec_encode(session->codec, data, n,
 	                      tp_session_payload(session), &wire_len, &codec,
 	                      &err);
@@ -506,6 +579,12 @@ bool tp_session_build(struct tp_session *session)
 		                                               &data),
 		        prio == TP_PRIO_BULK))
 			return false;
+		/* So does the bandwidth cap; control data borrows. */
+		if (prio == TP_PRIO_BULK &&
+		    !tp_rate_allows(&session->rate, tp_now_ns())) {
+			session->rate_blocked = true;
+			return false;
+		}
 		session->rr_cursor[prio] = chan;
 		return tp_session_fill_data(session, chan);
 	}
@@ -708,6 +787,7 @@ static void tp_session_flush(struct tp_session *session)
 {
 	unsigned int i, idx;
 
+	session->rate_blocked = false;
 	session->flush_start++;
 	for (i = 0; i <= TP_FRAME_STRIPE_MAX && tp_session_live(session);
 	     i++) {
@@ -723,7 +803,7 @@ static void tp_session_step(struct tp_session *session, int wait_ms)
 {
 	struct epoll_event events[32];
 	struct tp_watch *watch;
-	uint64_t value, now, next;
+	uint64_t value, now, next, t;
 	unsigned int i;
 	int n, e;
 
@@ -742,6 +822,13 @@ static void tp_session_step(struct tp_session *session, int wait_ms)
 		if (session->stripes[i])
 			tp_stripe_update(session->stripes[i]);
 	now = tp_now_ms();
+	/* Bulk waits for the bucket: wake when it has tokens again. */
+	if (session->rate_blocked) {
+		t = now + (tp_rate_wait_ns(&session->rate, tp_now_ns()) +
+		           999999u) / 1000000u;
+		if (t < next)
+			next = t;
+	}
 	if (next != UINT64_MAX &&
 	    (wait_ms < 0 || (uint64_t)wait_ms > (next > now ? next - now : 0)))
 		wait_ms = (int)(next > now ? next - now : 0);

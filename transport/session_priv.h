@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 
 #include "transport/codec.h"
+#include "transport/codec_auto.h"
+#include "transport/rate.h"
 #include "transport/tls.h"
 #include "transport/tp.h"
 #include "transport/tp_frame.h"
@@ -142,6 +144,7 @@ struct tp_chan {
 	bool eof_sent;
 	bool remote_eof;    /* peer sent EOF */
 	bool local_shut;    /* local fd shut for writing */
+	bool local_not_socket; /* local fd is a pipe: write(2), not send */
 	bool reset_pending; /* RESET frame still to send */
 	uint32_t reset_code;
 	bool done;
@@ -160,6 +163,10 @@ struct tp_session {
 	struct tp_watch wake_watch;
 	struct tp_tls *tls; /* client: owned, for reconnects */
 	struct tp_codec *codec;
+	struct tp_codec_auto *codec_auto; /* conf.codec AUTO, once open */
+	double wire_Bps;                  /* wire rate estimate, for AUTO */
+	uint64_t wire_rate_ms;            /* when wire_Bps was measured */
+	uint32_t peer_features;           /* TP_HELLO_F_* of the peer */
 	char addr[64];
 	char peer[TP_TLS_PEER_MAX];
 	char identity[TP_TLS_PEER_MAX];
@@ -205,6 +212,8 @@ struct tp_session {
 	struct tp_chan *rr_cursor[2]; /* round robin per priority */
 	uint64_t buffer_bytes;        /* ring capacity allocated */
 	struct tp_stats stats;
+	struct tp_rate rate; /* conf.rate_cap_bps on wire bytes */
+	bool rate_blocked;   /* bulk DATA waited for the bucket */
 	/* test hooks (tp_session_test_*) */
 	_Atomic unsigned int test_kill_mask;
 	_Atomic unsigned int test_hold_stripe; /* index + 1; 0: none */
@@ -217,8 +226,12 @@ struct tp_session {
 int tp_session_fail(struct tp_session *session, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Milliseconds on the monotonic clock. */
+/* tcp_rate.c: the kernel's delivery rate of a TCP fd, bytes/s (0: none). */
+uint64_t tp_tcp_delivery_rate(int fd);
+
+/* Milliseconds and nanoseconds on the monotonic clock. */
 uint64_t tp_now_ms(void);
+uint64_t tp_now_ns(void);
 
 /*
  * New session on a connected TCP fd (taken, even on failure); a server

@@ -348,6 +348,8 @@ void tp_stripe_flush(struct tp_stripe *stripe, int frames_max)
 			if (frames++ >= frames_max || !tp_stripe_fill(stripe))
 				return;
 			stripe->tx_frames++;
+			tp_rate_charge(&stripe->session->rate, stripe->tx_len,
+			               tp_now_ns());
 		}
 		n = tp_tls_conn_write(stripe->conn, stripe->tx + stripe->tx_off,
 		                      stripe->tx_len - stripe->tx_off, &err);

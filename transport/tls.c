@@ -1,6 +1,7 @@
 /*
  * tls.c: TLS 1.3 only, mutual X.509 with an identity allowlist, or TLS 1.3
  * external PSK. Every refusal becomes one line naming the peer and why.
+ * Connections sit on tls_bio.c's socket BIO, so no write raises SIGPIPE.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -467,6 +468,7 @@ struct tp_tls_conn *tp_tls_conn_new(struct tp_tls *tls, int fd,
                                     const char *peer_addr, struct tp_error *err)
 {
 	struct tp_tls_conn *conn;
+	BIO *bio;
 
 	conn = calloc(1, sizeof(*conn));
 	if (!conn)
@@ -476,8 +478,10 @@ struct tp_tls_conn *tp_tls_conn_new(struct tp_tls *tls, int fd,
 	         peer_addr ? peer_addr : "?");
 	snprintf(conn->peer, sizeof(conn->peer), "%s", conn->addr);
 	conn->ssl = SSL_new(tls->ctx);
-	if (!conn->ssl || !SSL_set_fd(conn->ssl, fd) ||
-	    !SSL_set_ex_data(conn->ssl, tp_tls_ex_index, conn))
+	if (!conn->ssl || !(bio = tp_tls_bio_new(fd)))
+		goto fail;
+	SSL_set_bio(conn->ssl, bio, bio); /* the SSL owns bio now */
+	if (!SSL_set_ex_data(conn->ssl, tp_tls_ex_index, conn))
 		goto fail;
 	if (tls->server)
 		SSL_set_accept_state(conn->ssl);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <openssl/bio.h>
 #include <openssl/x509.h>
 
 #include "transport/tp.h"
@@ -90,6 +91,13 @@ const char *tp_tls_conn_peer(const struct tp_tls_conn *conn);
 
 /* Matched allowlist identity or PSK identity; "" before the handshake. */
 const char *tp_tls_conn_identity(const struct tp_tls_conn *conn);
+
+/*
+ * tls_bio.c: a socket BIO on fd (not closed with the BIO) that never
+ * raises SIGPIPE: writes to a vanished peer fail with EPIPE instead.
+ * Returns NULL with errno set.
+ */
+BIO *tp_tls_bio_new(int fd);
 
 /*
  * Does cert carry an identity on allow? On a match, copies the matched

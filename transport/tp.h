@@ -64,6 +64,11 @@ struct tp_listener;
 #define TP_CODEC_RAW  0u
 #define TP_CODEC_LZ4  1u
 #define TP_CODEC_ZSTD 2u
+/*
+ * Adaptive (conf only, never on the wire): codec and level follow the
+ * measured wire rate and the CPU cost of each codec on recent frames.
+ */
+#define TP_CODEC_AUTO 255u
 
 /* Channel priorities: control channels are always sent before bulk ones. */
 #define TP_PRIO_CONTROL 0u
@@ -80,7 +85,7 @@ typedef int (*tp_open_fn)(void *arg, const char *name, unsigned int priority);
 struct tp_session_conf {
 	struct tp_tls_conf tls;
 	unsigned int codec;        /* TP_CODEC_* [raw] */
-	int codec_level;           /* [codec default] */
+	int codec_level;           /* [codec default]; unused by AUTO */
 	uint32_t chan_window;      /* receive buffer and credit per channel
 	                              [1 MiB] */
 	uint32_t chan_send_cap;    /* bytes read from a local fd, not yet
@@ -101,6 +106,9 @@ struct tp_session_conf {
 	                           the bandwidth-delay product] */
 	uint32_t link_mbps;     /* expected link rate, for that product
 	                           [1000] */
+	uint64_t rate_cap_bps;  /* bandwidth cap: wire bits per second of
+	                           all stripes together; bulk DATA waits for
+	                           it, control frames borrow [0: none] */
 	uint32_t sockbuf;       /* SO_SNDBUF and SO_RCVBUF per stripe [the
 	                           BDP share of a stripe, when it exceeds the
 	                           kernel's autotuning; else autotuning] */

@@ -156,8 +156,12 @@ static void fill(uint8_t *p, size_t n, bool compressible)
 	}
 }
 
-/* Send len bytes through an echo channel and check they come back. */
-static void round_trip(unsigned int codec, bool compressible)
+/*
+ * Send len bytes through an echo channel, capped at cap_bps (0: none),
+ * and check they come back.
+ */
+static void round_trip_capped(unsigned int codec, bool compressible,
+                              uint64_t cap_bps)
 {
 	const size_t len = 4u << 20;
 	uint8_t *data = malloc(len), *back = malloc(len + 1);
@@ -174,6 +178,7 @@ static void round_trip(unsigned int codec, bool compressible)
 	cr_assert(data && back);
 	fill(data, len, compressible);
 	conf_psk(&conf, codec);
+	conf.rate_cap_bps = cap_bps;
 	tt_server_start(&srv, &conf);
 	cl.session = connect_ok(&conf, &srv);
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
@@ -199,8 +204,17 @@ static void round_trip(unsigned int codec, bool compressible)
 	tp_chan_stats(chan, &stats);
 	cr_assert_eq(stats.tx_raw, len);
 	cr_assert_eq(stats.rx_raw, len);
-	/* 14 symbols: ~3.8 bits a byte; LZ4 has no entropy coder. */
-	if (codec != TP_CODEC_RAW && compressible)
+	cr_log_info("codec %u: %llu raw bytes, %llu on the wire", codec,
+	            (unsigned long long)stats.tx_raw,
+	            (unsigned long long)stats.tx_wire);
+	/*
+	 * 14 symbols: ~3.8 bits a byte; LZ4 has no entropy coder. AUTO on a
+	 * 100 Mbit/s cap must have picked zstd.
+	 */
+	if (codec == TP_CODEC_AUTO && compressible)
+		cr_assert_lt(stats.tx_wire, len / 2, "auto: wire %llu",
+		             (unsigned long long)stats.tx_wire);
+	if (codec != TP_CODEC_RAW && codec != TP_CODEC_AUTO && compressible)
 		cr_assert_lt(stats.tx_wire,
 		             codec == TP_CODEC_ZSTD ? len / 2 : len * 9 / 10,
 		             "wire %llu", (unsigned long long)stats.tx_wire);
@@ -217,6 +231,11 @@ static void round_trip(unsigned int codec, bool compressible)
 	close(sv[0]);
 	free(data);
 	free(back);
+}
+
+static void round_trip(unsigned int codec, bool compressible)
+{
+	round_trip_capped(codec, compressible, 0);
 }
 
 Test(transport_session, round_trip_raw, .timeout = 20)
@@ -242,6 +261,18 @@ Test(transport_session, round_trip_zstd, .timeout = 20)
 Test(transport_session, round_trip_zstd_random, .timeout = 20)
 {
 	round_trip(TP_CODEC_ZSTD, false);
+}
+
+/* Adaptive codec on a 100 Mbit/s link: compressible data goes zstd. */
+Test(transport_session, round_trip_auto_100mbit, .timeout = 20)
+{
+	round_trip_capped(TP_CODEC_AUTO, true, 100000000u);
+}
+
+/* Adaptive codec, incompressible data, uncapped: byte-exact, no growth. */
+Test(transport_session, round_trip_auto_random, .timeout = 20)
+{
+	round_trip(TP_CODEC_AUTO, false);
 }
 
 Test(transport_session, slow_reader_backpressure, .timeout = 20)

@@ -1,0 +1,164 @@
+/*
+ * codec_auto.c: the adaptive codec. A pure policy (pick, budget) and the
+ * sampler that measures each candidate's speed and ratio on real frames.
+ * See codec_auto.h for the model.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "transport/codec_auto.h"
+#include "transport/tp_frame.h"
+
+#define TP_AUTO_EWMA      0.25 /* weight of the newest sample */
+#define TP_AUTO_BUDGET_LO 0.25
+#define TP_AUTO_BUDGET_HI 1.0
+
+unsigned int tp_codec_auto_pick(const struct tp_codec_auto_cand *cands,
+                                unsigned int count, double wire_Bps,
+                                double cpu_cores)
+{
+	double goodput, by_cpu, best_goodput = wire_Bps;
+	unsigned int i, best = 0;
+
+	for (i = 1; i < count; i++) {
+		if (cands[i].speed <= 0 || cands[i].ratio <= 0)
+			continue;
+		goodput = wire_Bps * cands[i].ratio;
+		by_cpu = cands[i].speed * cpu_cores;
+		if (by_cpu < goodput)
+			goodput = by_cpu;
+		if (goodput > best_goodput * (100 + TP_AUTO_MARGIN_PCT) / 100) {
+			best_goodput = goodput;
+			best = i;
+		}
+	}
+	return best;
+}
+
+double tp_codec_auto_budget(double wire_Bps)
+{
+	double cores = 0.5 * wire_Bps * 8 / 1e9;
+
+	if (cores < TP_AUTO_BUDGET_LO)
+		return TP_AUTO_BUDGET_LO;
+	return cores > TP_AUTO_BUDGET_HI ? TP_AUTO_BUDGET_HI : cores;
+}
+
+static const struct tp_codec_auto_cand tp_auto_cands[TP_AUTO_CANDIDATES] = {
+	{ TP_CODEC_RAW, 0, 0, 1 },
+	{ TP_CODEC_LZ4, 1, 0, 0 },
+	{ TP_CODEC_ZSTD, 1, 0, 0 },
+	{ TP_CODEC_ZSTD, 3, 0, 0 },
+};
+
+struct tp_codec_auto {
+	struct tp_codec_auto_cand cands[TP_AUTO_CANDIDATES];
+	const struct tp_codec_ops *ops[TP_AUTO_CANDIDATES]; /* NULL: raw */
+	void *state[TP_AUTO_CANDIDATES];
+	unsigned int count;
+	unsigned int current;
+	uint64_t frames;
+};
+
+static double tp_auto_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct tp_codec_auto *tp_codec_auto_new(uint32_t peer_features)
+{
+	struct tp_codec_auto *autoc = calloc(1, sizeof(*autoc));
+	const struct tp_codec_ops *ops;
+	unsigned int i;
+
+	if (!autoc)
+		return NULL;
+	for (i = 0; i < TP_AUTO_CANDIDATES; i++) {
+		ops = tp_auto_cands[i].codec == TP_CODEC_LZ4    ? &tp_codec_lz4_ops
+		      : tp_auto_cands[i].codec == TP_CODEC_ZSTD ? &tp_codec_zstd_ops
+		                                                : NULL;
+		if (ops && !(peer_features & (1u << (ops->id - 1))))
+			continue;
+		autoc->cands[autoc->count] = tp_auto_cands[i];
+		autoc->ops[autoc->count] = ops;
+		if (ops) {
+			autoc->state[autoc->count] =
+			    ops->state_new(tp_auto_cands[i].level);
+			if (!autoc->state[autoc->count]) {
+				tp_codec_auto_free(autoc);
+				errno = ENOMEM;
+				return NULL;
+			}
+		}
+		autoc->count++;
+	}
+	return autoc;
+}
+
+void tp_codec_auto_free(struct tp_codec_auto *autoc)
+{
+	int saved_errno = errno;
+	unsigned int i;
+
+	if (!autoc)
+		return;
+	for (i = 0; i < autoc->count; i++)
+		if (autoc->ops[i])
+			autoc->ops[i]->state_free(autoc->state[i]);
+	free(autoc);
+	errno = saved_errno;
+}
+
+static void tp_auto_average(double *avg, double sample)
+{
+	*avg = *avg > 0 ? *avg + TP_AUTO_EWMA * (sample - *avg) : sample;
+}
+
+/* Compress raw with every candidate; average speed and ratio. */
+static void tp_auto_sample(struct tp_codec_auto *autoc, const uint8_t *raw,
+                           size_t len, uint8_t *scratch)
+{
+	struct tp_codec_auto_cand *cand;
+	double start, cpu;
+	unsigned int i;
+	ssize_t n;
+
+	for (i = 1; i < autoc->count; i++) {
+		cand = &autoc->cands[i];
+		start = tp_auto_cpu_s();
+		n = autoc->ops[i]->compress(autoc->state[i], raw, len, scratch,
+		                            len - 1);
+		cpu = tp_auto_cpu_s() - start;
+		if (n < 0)
+			continue;
+		/* Did not fit: the raw bypass sends it as it is. */
+		tp_auto_average(&cand->ratio,
+		                n > 0 ? (double)len / (double)n : 1.0);
+		if (cpu < 1e-7)
+			cpu = 1e-7;
+		tp_auto_average(&cand->speed, (double)len / cpu);
+	}
+}
+
+bool tp_codec_auto_frame(struct tp_codec_auto *autoc, const uint8_t *raw,
+                         size_t len, uint8_t *scratch, double wire_Bps,
+                         unsigned int *codec, int *level)
+{
+	unsigned int pick;
+
+	if (len < 2 || autoc->frames++ % TP_AUTO_SAMPLE_EVERY)
+		return false;
+	tp_auto_sample(autoc, raw, len, scratch);
+	pick = tp_codec_auto_pick(autoc->cands, autoc->count, wire_Bps,
+	                          tp_codec_auto_budget(wire_Bps));
+	if (pick == autoc->current)
+		return false;
+	autoc->current = pick;
+	*codec = autoc->cands[pick].codec;
+	*level = autoc->cands[pick].level;
+	return true;
+}

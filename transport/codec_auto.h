@@ -1,0 +1,69 @@
+/*
+ * codec_auto.h: the adaptive codec (TP_CODEC_AUTO), internal to transport/.
+ *
+ * Every TP_AUTO_SAMPLE_EVERY frames, the sender compresses one frame with
+ * each candidate (raw, LZ4-1, zstd-1, zstd-3), timing it on the thread's
+ * CPU clock; the averages of ratio and speed feed a pure policy,
+ * tp_codec_auto_pick(), together with the measured wire rate. The policy
+ * models the goodput of each candidate as
+ *
+ *   min(wire rate x ratio, speed x CPU budget)
+ *
+ * and takes the cheapest candidate within TP_AUTO_MARGIN_PCT of the best:
+ * on a slow link the strongest ratio wins, on a fast one the CPU does.
+ * The CPU budget is half a core per Gbit/s of wire (the bench target),
+ * at least a quarter and at most one core.
+ */
+#ifndef SKYFERRY_TP_CODEC_AUTO_H
+#define SKYFERRY_TP_CODEC_AUTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "transport/codec.h"
+
+#define TP_AUTO_CANDIDATES   4
+#define TP_AUTO_SAMPLE_EVERY 64u
+#define TP_AUTO_MARGIN_PCT   2u
+
+/* One codec and level, with what was measured of it (0: unknown). */
+struct tp_codec_auto_cand {
+	unsigned int codec; /* TP_CODEC_* */
+	int level;
+	double speed;       /* raw bytes compressed per CPU second */
+	double ratio;       /* raw bytes per wire byte, >= 1 */
+};
+
+/*
+ * The policy: index into cands (ordered cheapest first; cands[0] is raw)
+ * of the candidate with the best modelled goodput on a link of wire_Bps
+ * bytes per second with cpu_cores of CPU to spend. Candidates with an
+ * unknown speed or ratio are passed over. Pure.
+ */
+unsigned int tp_codec_auto_pick(const struct tp_codec_auto_cand *cands,
+                                unsigned int count, double wire_Bps,
+                                double cpu_cores);
+
+/* CPU budget in cores for a link of wire_Bps bytes per second. Pure. */
+double tp_codec_auto_budget(double wire_Bps);
+
+struct tp_codec_auto;
+
+/*
+ * New controller; peer_features (TP_HELLO_F_*) limit the candidates to
+ * codecs the peer decodes. NULL with errno set.
+ */
+struct tp_codec_auto *tp_codec_auto_new(uint32_t peer_features);
+void tp_codec_auto_free(struct tp_codec_auto *autoc);
+
+/*
+ * One DATA frame of raw bytes is about to be sent; scratch has room for
+ * len bytes. Now and then this samples the candidates on it and re-picks
+ * for a link of wire_Bps. Returns true when *codec and *level changed.
+ */
+bool tp_codec_auto_frame(struct tp_codec_auto *autoc, const uint8_t *raw,
+                         size_t len, uint8_t *scratch, double wire_Bps,
+                         unsigned int *codec, int *level);
+
+#endif
