@@ -107,9 +107,9 @@ $(B)/guest-tools/sf-%: tests/guest/%_main.c $(GUEST_LIB) $(wildcard tests/guest/
 tools: $(GUEST_TOOLS) $(LAB_TOOLS)
 
 define lab_tool_rule
-$(B)/lab/sf-$(patsubst %_main.c,%,$(notdir $(1))): $(B)/obj/$(1:%.c=%.o) $(LAB_LIB:%.c=$(B)/obj/%.o) $(GUEST_LIB:%.c=$(B)/obj/%.o)
+$(B)/lab/sf-$(patsubst %_main.c,%,$(notdir $(1))): $(B)/obj/$(1:%.c=%.o) $(LAB_LIB:%.c=$(B)/obj/%.o) $(GUEST_LIB:%.c=$(B)/obj/%.o) $(B)/libsf.a
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) -o $$@ $$^ -lm -lpthread
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach m,$(LAB_MAINS),$(eval $(call lab_tool_rule,$(m))))
 

@@ -26,9 +26,12 @@ fatal() {
 }
 
 # Start a command in the background inside a lab namespace; remember its PID
-# so that cleanup stops exactly what this test started.
+# so that cleanup stops exactly what this test started. Not through the lab
+# function: a backgrounded function is a subshell, and killing it would leave
+# the command running. scripts/lab exec replaces itself with the command, so
+# $! is the command's own PID.
 lab_bg() {
-	lab exec "$@" &
+	"$ROOT/scripts/lab" exec "$@" &
 	bg_pids+=($!)
 }
 
