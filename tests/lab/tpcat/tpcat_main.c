@@ -3,6 +3,7 @@
  *
  *   sf-tpcat listen --addr ADDR:PORT TLS [--resume-ms N] [--stripes N]
  *   sf-tpcat send --to ADDR:PORT TLS --service sink --bytes N [--seed S]
+ *   sf-tpcat send --to ADDR:PORT TLS --service sink --file PATH
  *   sf-tpcat rtt --to ADDR:PORT TLS --count N [--size B] [--bulk-bytes M]
  *
  * TLS is --cert F --key F --ca F --allow ID (repeatable), or --psk FILE
@@ -12,7 +13,8 @@
  * echoes, one named "sink" hashes what it receives and at EOF prints (and
  * sends back) "sink: bytes=N sha256=HEX". send pushes N pseudo-random bytes
  * (fixed by the seed) through one channel, half-closes, waits for the
- * sink's answer and checks its hash. rtt times request/answer round trips
+ * sink's answer and checks its hash; with --file it sends the file's
+ * contents instead. rtt times request/answer round trips
  * of B bytes over a control-priority "echo" channel, optionally while a
  * bulk channel streams to "sink" in the same session.
  *
@@ -20,6 +22,7 @@
  * success, 1 on a failure, 2 on a usage error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -56,6 +59,7 @@ struct tpcat_opts {
 	char psk_identity[64];
 	char psk_hex[160];
 	const char *service;
+	const char *file;
 	uint64_t bytes;
 	uint64_t seed;
 	uint64_t bulk_bytes;
@@ -398,6 +402,7 @@ struct tpcat_sender {
 	int fd;
 	uint64_t bytes;
 	uint64_t seed;
+	int file_fd; /* -1, or send this file's contents */
 	atomic_int *stop; /* NULL, or stop early when set */
 	struct tpcat_hash hash;
 	char reply[TPCAT_REPLY_MAX];
@@ -423,7 +428,23 @@ static void *tpcat_sender_main(void *arg)
 			break;
 		}
 		n = left < TPCAT_CHUNK ? (size_t)left : TPCAT_CHUNK;
-		tpcat_fill(&state, buf, n);
+		if (snd->file_fd >= 0) {
+			r = read(snd->file_fd, buf, TPCAT_CHUNK);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				tpcat_log("send: file read failed: %s",
+				          strerror(errno));
+				snd->cl->failed = 1;
+				tpcat_hash_final(&snd->hash);
+				goto out;
+			}
+			if (r == 0)
+				break;
+			n = (size_t)r;
+		} else {
+			tpcat_fill(&state, buf, n);
+		}
 		if (tpcat_write_all(snd->fd, buf, n) < 0) {
 			tpcat_log("send: channel write failed after %" PRIu64
 			          " bytes: %s",
@@ -433,7 +454,8 @@ static void *tpcat_sender_main(void *arg)
 			goto out;
 		}
 		tpcat_hash_update(&snd->hash, buf, n);
-		left -= n;
+		if (snd->file_fd < 0)
+			left -= n;
 	}
 	tpcat_hash_final(&snd->hash);
 	shutdown(snd->fd, SHUT_WR);
@@ -482,7 +504,7 @@ static void *tpcat_send_feed(void *arg)
 static int tpcat_send(struct tpcat_opts *opts)
 {
 	struct tpcat_client cl = { 0 };
-	struct tpcat_sender snd = { .fd = -1 };
+	struct tpcat_sender snd = { .fd = -1, .file_fd = -1 };
 	struct tp_chan *chan = NULL;
 	struct tp_error err = { 0 };
 	struct tp_stats stats;
@@ -490,10 +512,17 @@ static int tpcat_send(struct tpcat_opts *opts)
 	uint64_t start;
 	int ret = TPCAT_EXIT_FAIL;
 
+	if (opts->file) {
+		snd.file_fd = open(opts->file, O_RDONLY | O_CLOEXEC);
+		if (snd.file_fd < 0) {
+			tpcat_log("send: %s: %s", opts->file, strerror(errno));
+			goto out;
+		}
+	}
 	if (tpcat_connect(opts, &cl) < 0)
 		goto out;
 	snd.cl = &cl;
-	snd.bytes = opts->bytes;
+	snd.bytes = opts->file ? UINT64_MAX : opts->bytes;
 	snd.seed = opts->seed;
 	snd.fd = tpcat_chan_open(&cl, opts->service, TP_PRIO_BULK, &chan);
 	if (snd.fd < 0)
@@ -526,6 +555,8 @@ static int tpcat_send(struct tpcat_opts *opts)
 out:
 	if (snd.fd >= 0)
 		close(snd.fd);
+	if (snd.file_fd >= 0)
+		close(snd.file_fd);
 	tp_session_free(cl.session);
 	return ret;
 }
@@ -716,12 +747,13 @@ static void tpcat_usage(FILE *out)
 	      "[--stripes N]\n"
 	      "  sf-tpcat send --to ADDR:PORT TLS --service NAME --bytes N "
 	      "[--seed S]\n"
+	      "  sf-tpcat send --to ADDR:PORT TLS --service NAME --file PATH\n"
 	      "  sf-tpcat rtt --to ADDR:PORT TLS --count N [--size B] "
 	      "[--bulk-bytes M]\n"
 	      "           [--interval-ms N] [--warmup-ms N]\n"
 	      "TLS: --cert FILE --key FILE --ca FILE --allow ID..., or "
 	      "--psk FILE\n"
-	      "also: --codec raw|lz4|zstd, --link-mbps N, --timeout-ms N\n",
+	      "also: --codec raw|lz4|zstd|auto, --link-mbps N, --timeout-ms N\n",
 	      out);
 }
 
@@ -778,6 +810,8 @@ static int tpcat_codec(const char *s, unsigned int *codec)
 		*codec = TP_CODEC_LZ4;
 	else if (strcmp(s, "zstd") == 0)
 		*codec = TP_CODEC_ZSTD;
+	else if (strcmp(s, "auto") == 0)
+		*codec = TP_CODEC_AUTO;
 	else
 		return -EINVAL;
 	return 0;
@@ -795,6 +829,7 @@ enum {
 	OPT_STRIPES,
 	OPT_SERVICE,
 	OPT_BYTES,
+	OPT_FILE,
 	OPT_SEED,
 	OPT_COUNT,
 	OPT_SIZE,
@@ -819,6 +854,7 @@ static const struct option tpcat_longopts[] = {
 	{ "stripes", required_argument, NULL, OPT_STRIPES },
 	{ "service", required_argument, NULL, OPT_SERVICE },
 	{ "bytes", required_argument, NULL, OPT_BYTES },
+	{ "file", required_argument, NULL, OPT_FILE },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "size", required_argument, NULL, OPT_SIZE },
@@ -878,6 +914,9 @@ static int tpcat_opt(struct tpcat_opts *opts, int c, const char *arg,
 	case OPT_BYTES:
 		ret = tpcat_num("--bytes", arg, UINT64_MAX, &opts->bytes);
 		break;
+	case OPT_FILE:
+		opts->file = arg;
+		break;
 	case OPT_SEED:
 		ret = tpcat_num("--seed", arg, UINT64_MAX, &opts->seed);
 		break;
@@ -908,8 +947,8 @@ static int tpcat_opt(struct tpcat_opts *opts, int c, const char *arg,
 	case OPT_CODEC:
 		ret = tpcat_codec(arg, &opts->conf.codec);
 		if (ret < 0)
-			fprintf(stderr, "sf-tpcat: --codec: raw, lz4 or "
-			                "zstd\n");
+			fprintf(stderr, "sf-tpcat: --codec: raw, lz4, zstd "
+			                "or auto\n");
 		break;
 	case OPT_LINK_MBPS:
 		ret = tpcat_num("--link-mbps", arg, 1000000, &v);
@@ -947,8 +986,9 @@ static int tpcat_opts_check(struct tpcat_opts *opts, const char *endpoint)
 		return -EINVAL;
 	}
 	if (strcmp(opts->cmd, "send") == 0 &&
-	    (!opts->service || !opts->bytes)) {
-		fprintf(stderr, "sf-tpcat: send needs --service and --bytes\n");
+	    (!opts->service || !opts->bytes == !opts->file)) {
+		fprintf(stderr, "sf-tpcat: send needs --service and one of "
+		                "--bytes or --file\n");
 		return -EINVAL;
 	}
 	if (strcmp(opts->cmd, "rtt") == 0 && (!opts->count || !opts->size)) {
