@@ -16,7 +16,7 @@ PKGS=(
 	# test guest
 	busybox-static cpio xz-utils zstd kmod
 	# benchmarks
-	gnuplot-nox openssh-client openssh-server
+	gnuplot-nox openssh-client openssh-server time
 )
 
 missing=()
