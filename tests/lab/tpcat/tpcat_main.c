@@ -665,7 +665,7 @@ out:
 static int tpcat_rtt_cmd(struct tpcat_opts *opts)
 {
 	struct tpcat_client cl = { 0 };
-	struct tpcat_sender bulk = { .fd = -1 };
+	struct tpcat_sender bulk = { .fd = -1, .file_fd = -1 };
 	struct tpcat_rtt rtt = { .fd = -1 };
 	struct tpcat_rtt_feed feed = { .rtt = &rtt };
 	struct tp_chan *chan = NULL;
