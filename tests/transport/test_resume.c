@@ -85,74 +85,6 @@ static void setup(void)
 	signal(SIGPIPE, SIG_DFL);
 }
 
-static struct tp_session *connect_ok(const struct tp_session_conf *conf,
-                                     struct tt_server *srv)
-{
-	struct tp_error err = { 0 };
-	struct tp_session *s;
-
-	s = tp_session_connect(conf, "127.0.0.1",
-	                       tp_listener_port(srv->listener), &err);
-	cr_assert(s, "connect: %s", err.msg);
-	cr_assert_eq(tp_session_handshake(s, &err), 0, "%s", err.msg);
-	return s;
-}
-
-struct writer {
-	int fd;
-	const uint8_t *data;
-	size_t len;
-	atomic_size_t written;
-	pthread_t thread;
-};
-
-static void *writer_main(void *arg)
-{
-	struct writer *w = arg;
-	struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
-	ssize_t n;
-
-	while (w->written < w->len) {
-		n = write(w->fd, w->data + w->written, w->len - w->written);
-		if (n > 0)
-			w->written += (size_t)n;
-		else if (n < 0 && errno == EAGAIN)
-			poll(&pfd, 1, 100);
-		else
-			break;
-	}
-	shutdown(w->fd, SHUT_WR);
-	return NULL;
-}
-
-static size_t read_all(int fd, uint8_t *buf, size_t cap)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	size_t got = 0;
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, buf + got, cap - got > 65536 ? 65536 : cap - got);
-		if (n > 0) {
-			got += (size_t)n;
-			if (got == cap)
-				break;
-		} else if (n < 0 && errno == EAGAIN) {
-			cr_assert_gt(poll(&pfd, 1, 8000), 0, "read stalled");
-		} else {
-			break;
-		}
-	}
-	return got;
-}
-
-static void sha256(const uint8_t *p, size_t n, uint8_t out[32])
-{
-	unsigned int len = 32;
-
-	cr_assert(EVP_Digest(p, n, out, &len, EVP_sha256(), NULL));
-}
-
 static void fill(uint8_t *p, size_t n)
 {
 	uint32_t seed = 4242;
@@ -179,7 +111,7 @@ static void transfer(unsigned int stripes, enum fault fault,
 	struct tp_session_conf conf;
 	struct tp_error err = { 0 };
 	struct tt_client cl = { 0 };
-	struct writer w = { 0 };
+	struct tt_writer w = { 0 };
 	struct tt_server srv;
 	struct tp_chan *chan;
 	int sv[2];
@@ -188,7 +120,7 @@ static void transfer(unsigned int stripes, enum fault fault,
 	fill(data, len);
 	conf_psk(&conf, stripes);
 	tt_server_start(&srv, &conf);
-	cl.session = connect_ok(&conf, &srv);
+	cl.session = tt_connect_ok(&conf, &srv);
 	cr_assert_eq(tp_session_test_stripes_open(cl.session), stripes);
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
 	             0);
@@ -200,17 +132,17 @@ static void transfer(unsigned int stripes, enum fault fault,
 	w.len = len;
 	if (fault == FAULT_HOLD)
 		tp_session_test_hold(cl.session, 1, 300);
-	pthread_create(&w.thread, NULL, writer_main, &w);
+	pthread_create(&w.thread, NULL, tt_writer_main, &w);
 	if (fault == FAULT_KILL_ONE || fault == FAULT_KILL_ALL) {
 		while (w.written < len / 3)
 			usleep(1000);
 		tp_session_test_kill(cl.session,
 		                     fault == FAULT_KILL_ONE ? 1u << 1 : ~0u);
 	}
-	cr_assert_eq(read_all(sv[0], back, len + 1), len);
+	cr_assert_eq(tt_read_all(sv[0], back, len + 1), len);
 	pthread_join(w.thread, NULL);
-	sha256(data, len, h1);
-	sha256(back, len, h2);
+	tt_sha256(data, len, h1);
+	tt_sha256(back, len, h2);
 	cr_assert_arr_eq(h1, h2, 32, "hash mismatch");
 	for (int i = 0; i < 400 && !tp_chan_done(chan); i++)
 		usleep(5000);
@@ -300,7 +232,7 @@ Test(transport_resume, outage_past_limit, .timeout = 10)
 	conf_psk(&conf, 2);
 	conf.resume_timeout_ms = 300;
 	tt_server_start(&srv, &conf);
-	s = connect_ok(&conf, &srv);
+	s = tt_connect_ok(&conf, &srv);
 	for (int i = 0; i < 2; i++) {
 		cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
 		chan[i] = tp_chan_open(s, "echo", TP_PRIO_BULK, sv[i][1], &err);
@@ -341,8 +273,8 @@ static void join_refused(const struct tp_session_conf *server_conf,
 	int ret;
 
 	tt_server_start(&srv, server_conf);
-	victim = connect_ok(victim_conf, &srv);
-	thief = connect_ok(thief_conf, &srv);
+	victim = tt_connect_ok(victim_conf, &srv);
+	thief = tt_connect_ok(thief_conf, &srv);
 	tp_session_test_steal(thief, victim, corrupt);
 	tp_session_test_kill(thief, ~0u);
 	ret = tp_session_run(thief, 3000, &err);

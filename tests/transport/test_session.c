@@ -74,76 +74,6 @@ static void conf_psk(struct tp_session_conf *conf, unsigned int codec)
 	conf->on_open = test_on_open;
 }
 
-static struct tp_session *connect_ok(const struct tp_session_conf *conf,
-                                     struct tt_server *srv)
-{
-	struct tp_error err = { 0 };
-	struct tp_session *s;
-
-	s = tp_session_connect(conf, "127.0.0.1",
-	                       tp_listener_port(srv->listener), &err);
-	cr_assert(s, "connect: %s", err.msg);
-	cr_assert_eq(tp_session_handshake(s, &err), 0, "%s", err.msg);
-	return s;
-}
-
-struct writer {
-	int fd;
-	const uint8_t *data;
-	size_t len;
-	atomic_size_t written;
-	pthread_t thread;
-};
-
-/* Write everything (blocking, via poll), then half-close. */
-static void *writer_main(void *arg)
-{
-	struct writer *w = arg;
-	struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
-	ssize_t n;
-
-	while (w->written < w->len) {
-		n = write(w->fd, w->data + w->written, w->len - w->written);
-		if (n > 0)
-			w->written += (size_t)n;
-		else if (n < 0 && errno == EAGAIN)
-			poll(&pfd, 1, 100);
-		else
-			break;
-	}
-	shutdown(w->fd, SHUT_WR);
-	return NULL;
-}
-
-/* Read fd until EOF (or cap bytes) into buf; returns the count. */
-static size_t read_all(int fd, uint8_t *buf, size_t cap)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	size_t got = 0;
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, buf + got, cap - got > 65536 ? 65536 : cap - got);
-		if (n > 0) {
-			got += (size_t)n;
-			if (got == cap)
-				break;
-		} else if (n < 0 && errno == EAGAIN) {
-			cr_assert_gt(poll(&pfd, 1, 10000), 0, "read stalled");
-		} else {
-			break;
-		}
-	}
-	return got;
-}
-
-static void sha256(const uint8_t *p, size_t n, uint8_t out[32])
-{
-	unsigned int len = 32;
-
-	cr_assert(EVP_Digest(p, n, out, &len, EVP_sha256(), NULL));
-}
-
 static void fill(uint8_t *p, size_t n, bool compressible)
 {
 	uint32_t seed = 12345;
@@ -169,7 +99,7 @@ static void round_trip_capped(unsigned int codec, bool compressible,
 	struct tp_session_conf conf;
 	struct tp_error err = { 0 };
 	struct tt_client cl = { 0 };
-	struct writer w = { 0 };
+	struct tt_writer w = { 0 };
 	struct tt_server srv;
 	struct tp_stats stats;
 	struct tp_chan *chan;
@@ -180,7 +110,7 @@ static void round_trip_capped(unsigned int codec, bool compressible,
 	conf_psk(&conf, codec);
 	conf.rate_cap_bps = cap_bps;
 	tt_server_start(&srv, &conf);
-	cl.session = connect_ok(&conf, &srv);
+	cl.session = tt_connect_ok(&conf, &srv);
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
 	             0);
 	chan = tp_chan_open(cl.session, "echo", TP_PRIO_BULK, sv[1], &err);
@@ -189,12 +119,12 @@ static void round_trip_capped(unsigned int codec, bool compressible,
 	w.fd = sv[0];
 	w.data = data;
 	w.len = len;
-	pthread_create(&w.thread, NULL, writer_main, &w);
+	pthread_create(&w.thread, NULL, tt_writer_main, &w);
 	/* Read to EOF: the far end half-closes after echoing everything. */
-	cr_assert_eq(read_all(sv[0], back, len + 1), len);
+	cr_assert_eq(tt_read_all(sv[0], back, len + 1), len);
 	pthread_join(w.thread, NULL);
-	sha256(data, len, h1);
-	sha256(back, len, h2);
+	tt_sha256(data, len, h1);
+	tt_sha256(back, len, h2);
 	cr_assert_arr_eq(h1, h2, 32, "hash mismatch");
 	for (int i = 0; i < 200 && !tp_chan_done(chan); i++)
 		usleep(5000);
@@ -282,7 +212,7 @@ Test(transport_session, slow_reader_backpressure, .timeout = 20)
 	struct tp_session_conf conf;
 	struct tp_error err = { 0 };
 	struct tt_client cl = { 0 };
-	struct writer w = { 0 };
+	struct tt_writer w = { 0 };
 	struct tt_server srv;
 	struct tp_chan *chan;
 	int sv[2], small = 32768;
@@ -294,7 +224,7 @@ Test(transport_session, slow_reader_backpressure, .timeout = 20)
 	conf.chan_window = cap;
 	conf.chan_send_cap = cap;
 	tt_server_start(&srv, &conf);
-	cl.session = connect_ok(&conf, &srv);
+	cl.session = tt_connect_ok(&conf, &srv);
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
 	             0);
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
@@ -304,7 +234,7 @@ Test(transport_session, slow_reader_backpressure, .timeout = 20)
 	w.fd = sv[0];
 	w.data = data;
 	w.len = len;
-	pthread_create(&w.thread, NULL, writer_main, &w);
+	pthread_create(&w.thread, NULL, tt_writer_main, &w);
 
 	/* Nobody reads the far end: the producer must stall. */
 	usleep(500000);
@@ -322,7 +252,7 @@ Test(transport_session, slow_reader_backpressure, .timeout = 20)
 	/* Now read: everything arrives, in order. */
 	cr_assert_geq(held_fd, 0);
 	fcntl(held_fd, F_SETFL, O_NONBLOCK);
-	cr_assert_eq(read_all(held_fd, back, len), len);
+	cr_assert_eq(tt_read_all(held_fd, back, len), len);
 	cr_assert(memcmp(data, back, len) == 0, "data differs");
 	pthread_join(w.thread, NULL);
 	cr_assert_leq(cl.max_buffered, 2 * cap);
@@ -348,7 +278,7 @@ Test(transport_session, refused_channel_is_reset, .timeout = 10)
 
 	conf_psk(&conf, TP_CODEC_RAW);
 	tt_server_start(&srv, &conf);
-	cl.session = connect_ok(&conf, &srv);
+	cl.session = tt_connect_ok(&conf, &srv);
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	chan = tp_chan_open(cl.session, "nope", TP_PRIO_CONTROL, sv[1], &err);
 	cr_assert(chan);
@@ -381,7 +311,7 @@ Test(transport_session, dead_peer_detected, .timeout = 10)
 	conf.dead_ms = 500;
 	conf.resume_timeout_ms = 300; /* then the outage is fatal */
 	tt_server_start(&srv, &conf);
-	s = connect_ok(&conf, &srv);
+	s = tt_connect_ok(&conf, &srv);
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	chan = tp_chan_open(s, "echo", TP_PRIO_BULK, sv[1], &err);
 	cr_assert(chan);

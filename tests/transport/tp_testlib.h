@@ -7,6 +7,7 @@
 #define SKYFERRY_TESTS_TP_TESTLIB_H
 
 #include <dirent.h>
+#include <poll.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <openssl/evp.h>
 
 #include "transport/tp.h"
 
@@ -292,6 +294,79 @@ static __attribute__((unused)) void tt_client_stop(struct tt_client *cl)
 	cl->stop = 1;
 	tp_session_stop(cl->session);
 	pthread_join(cl->thread, NULL);
+}
+
+/* Connect to srv over loopback and finish the handshake, or fail the test. */
+static __attribute__((unused)) struct tp_session *
+tt_connect_ok(const struct tp_session_conf *conf, struct tt_server *srv)
+{
+	struct tp_error err = { 0 };
+	struct tp_session *s;
+
+	s = tp_session_connect(conf, "127.0.0.1",
+	                       tp_listener_port(srv->listener), &err);
+	cr_assert(s, "connect: %s", err.msg);
+	cr_assert_eq(tp_session_handshake(s, &err), 0, "%s", err.msg);
+	return s;
+}
+
+/* A thread that writes len bytes of data to a channel fd, then half-closes. */
+struct tt_writer {
+	int fd;
+	const uint8_t *data;
+	size_t len;
+	atomic_size_t written;
+	pthread_t thread;
+};
+
+static __attribute__((unused)) void *tt_writer_main(void *arg)
+{
+	struct tt_writer *w = arg;
+	struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
+	ssize_t n;
+
+	while (w->written < w->len) {
+		n = write(w->fd, w->data + w->written, w->len - w->written);
+		if (n > 0)
+			w->written += (size_t)n;
+		else if (n < 0 && errno == EAGAIN)
+			poll(&pfd, 1, 100);
+		else
+			break;
+	}
+	shutdown(w->fd, SHUT_WR);
+	return NULL;
+}
+
+/* Read fd until EOF (or cap bytes) into buf; returns the count. */
+static __attribute__((unused)) size_t tt_read_all(int fd, uint8_t *buf,
+                                                  size_t cap)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf + got, cap - got > 65536 ? 65536 : cap - got);
+		if (n > 0) {
+			got += (size_t)n;
+			if (got == cap)
+				break;
+		} else if (n < 0 && errno == EAGAIN) {
+			cr_assert_gt(poll(&pfd, 1, 10000), 0, "read stalled");
+		} else {
+			break;
+		}
+	}
+	return got;
+}
+
+static __attribute__((unused)) void tt_sha256(const uint8_t *p, size_t n,
+                                              uint8_t out[32])
+{
+	unsigned int len = 32;
+
+	cr_assert(EVP_Digest(p, n, out, &len, EVP_sha256(), NULL));
 }
 
 #endif
