@@ -16,26 +16,6 @@ static pthread_t echo_threads[ECHO_MAX];
 static atomic_int echo_count;
 static atomic_int held_fd = -1;
 
-/* Echo everything back, then half-close. */
-static void *echo_main(void *arg)
-{
-	int fd = (int)(intptr_t)arg;
-	char buf[65536];
-	ssize_t n, off, w;
-
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		for (off = 0; off < n; off += w) {
-			w = write(fd, buf + off, (size_t)(n - off));
-			if (w <= 0)
-				goto out;
-		}
-	}
-	shutdown(fd, SHUT_WR);
-out:
-	close(fd);
-	return NULL;
-}
-
 /* Server side of a channel: "echo" echoes, "hold" is kept for the test,
  * anything else is refused. */
 static int test_on_open(void *arg, const char *name, unsigned int priority)
@@ -53,7 +33,7 @@ static int test_on_open(void *arg, const char *name, unsigned int priority)
 		return sv[1];
 	}
 	n = echo_count++;
-	if (n >= ECHO_MAX || pthread_create(&echo_threads[n], NULL, echo_main,
+	if (n >= ECHO_MAX || pthread_create(&echo_threads[n], NULL, tt_echo_main,
 	                                    (void *)(intptr_t)sv[0]) != 0) {
 		close(sv[0]);
 		close(sv[1]);

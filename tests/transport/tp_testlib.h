@@ -369,4 +369,25 @@ static __attribute__((unused)) void tt_sha256(const uint8_t *p, size_t n,
 	cr_assert(EVP_Digest(p, n, out, &len, EVP_sha256(), NULL));
 }
 
+/* A server-side channel service: echo everything back, then half-close.
+ * Takes the fd (as intptr_t) and closes it. */
+static __attribute__((unused)) void *tt_echo_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char buf[65536];
+	ssize_t n, off, w;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n; off += w) {
+			w = write(fd, buf + off, (size_t)(n - off));
+			if (w <= 0)
+				goto out;
+		}
+	}
+	shutdown(fd, SHUT_WR);
+out:
+	close(fd);
+	return NULL;
+}
+
 #endif
