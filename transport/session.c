@@ -168,6 +168,8 @@ struct tp_session *tp_session_new(const struct tp_session_conf *conf,
 	session->wake_watch.fd = -1;
 	session->next_chan_id = server ? 2 : 1;
 	LIST_INIT(&session->chans);
+	STAILQ_INIT(&session->posted);
+	pthread_mutex_init(&session->post_lock, NULL);
 	LIST_INIT(&session->inbox);
 	TAILQ_INIT(&session->replay);
 	TAILQ_INIT(&session->reorder);
@@ -274,6 +276,8 @@ void tp_session_free(struct tp_session *session)
 	if (!session)
 		return;
 	tp_resume_unregister(session);
+	tp_chan_post_discard(session);
+	pthread_mutex_destroy(&session->post_lock);
 	if (session->state == TP_SESSION_OPEN)
 		tp_session_send_close(session, -ESHUTDOWN, "session closed");
 	while ((chan = LIST_FIRST(&session->chans)))
@@ -857,6 +861,7 @@ static void tp_session_step(struct tp_session *session, int wait_ms)
 	}
 	if (session->state == TP_SESSION_OPEN)
 		tp_resume_adopt(session);
+	tp_chan_post_drain(session);
 }
 
 int tp_session_handshake(struct tp_session *session, struct tp_error *err)

@@ -5,6 +5,7 @@
 #ifndef SKYFERRY_TP_SESSION_PRIV_H
 #define SKYFERRY_TP_SESSION_PRIV_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -220,6 +221,9 @@ struct tp_session {
 	_Atomic uint64_t test_hold_until_ms;
 	_Atomic int stop_req;
 	volatile int stop;
+	/* channels posted by other threads (tp_session_post_chan) */
+	pthread_mutex_t post_lock;
+	STAILQ_HEAD(, tp_chan_post) posted;
 };
 
 /* Latch err on the session (first error wins) and fail every channel. */
@@ -244,6 +248,10 @@ struct tp_session *tp_session_new(const struct tp_session_conf *conf,
 
 /* Wake the session's loop (any thread). */
 void tp_session_wake(struct tp_session *session);
+
+/* chan_post.c: open the channels other threads posted; free the rest. */
+void tp_chan_post_drain(struct tp_session *session);
+void tp_chan_post_discard(struct tp_session *session);
 
 /* Emit one session frame (seq 0) into the stripe's ctl buffer. */
 void tp_stripe_emit_ctl(struct tp_stripe *stripe, uint8_t type,

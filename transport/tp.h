@@ -193,6 +193,16 @@ struct tp_chan *tp_chan_open(struct tp_session *session, const char *name,
                              unsigned int priority, int local_fd,
                              struct tp_error *err);
 
+/*
+ * Thread-safe tp_chan_open(): queue local_fd to be opened as a channel by
+ * the thread that runs the session, at its next step (once the session is
+ * open). Takes local_fd, even on failure; a channel that cannot be opened
+ * closes it, so the poster sees EOF. Returns 0, or -EINVAL for a bad name
+ * and -ENOMEM. The session must outlive the call.
+ */
+int tp_session_post_chan(struct tp_session *session, const char *name,
+                         unsigned int priority, int local_fd);
+
 /* Channel id on the wire. */
 uint32_t tp_chan_id(const struct tp_chan *chan);
 

@@ -314,3 +314,64 @@ Test(transport_session, dead_peer_detected, .timeout = 10)
 	tt_server_stop(&srv);
 	close(sv[0]);
 }
+
+static void *run_until_stopped(void *arg)
+{
+	struct tp_error err = { 0 };
+
+	tp_session_run(arg, -1, &err);
+	return NULL;
+}
+
+/*
+ * A channel posted from another thread opens while the session's thread
+ * sleeps in tp_session_run(-1): the post must wake it. Two posts, so the
+ * queue is drained whole; a bad name is refused and its fd closed.
+ */
+Test(transport_session, post_chan_from_other_thread, .timeout = 20)
+{
+	struct tp_session_conf conf;
+	struct tt_server srv;
+	struct tp_session *s;
+	pthread_t runner;
+	char buf[16];
+	int sv[2][2], bad[2], i;
+	uint64_t t0;
+
+	conf_psk(&conf, TP_CODEC_RAW);
+	/* Keepalive ticks would also drain the queue: make them rare, so
+	 * only the post's own wakeup can open the channel in time. */
+	conf.keepalive_ms = 10000;
+	conf.dead_ms = 30000;
+	tt_server_start(&srv, &conf);
+	s = tt_connect_ok(&conf, &srv);
+	cr_assert_eq(pthread_create(&runner, NULL, run_until_stopped, s), 0);
+	usleep(50000); /* let it block */
+	t0 = tt_now_ms();
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
+		cr_assert_eq(tp_session_post_chan(s, "echo", TP_PRIO_CONTROL,
+		                                  sv[i][1]),
+		             0);
+	}
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(write(sv[i][0], "ping", 4), 4);
+		shutdown(sv[i][0], SHUT_WR);
+		cr_assert_eq(tt_read_all(sv[i][0], (uint8_t *)buf, sizeof(buf)),
+		             4, "channel %d did not echo", i);
+		cr_assert_arr_eq(buf, "ping", 4);
+		close(sv[i][0]);
+	}
+	cr_assert_lt(tt_now_ms() - t0, 5000, "the post did not wake the loop");
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, bad), 0);
+	cr_assert_eq(tp_session_post_chan(s, "", TP_PRIO_CONTROL, bad[1]),
+	             -EINVAL);
+	cr_assert_eq(read(bad[0], buf, sizeof(buf)), 0, "fd was not closed");
+	close(bad[0]);
+	tp_session_stop(s);
+	pthread_join(runner, NULL);
+	tp_session_free(s);
+	tt_server_stop(&srv);
+	for (i = 0; i < echo_count; i++)
+		pthread_join(echo_threads[i], NULL);
+}
