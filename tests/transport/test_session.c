@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "tests/transport/tp_testlib.h"
+#include "transport/runner.h"
 
 #define ECHO_MAX 4
 
@@ -373,5 +374,40 @@ Test(transport_session, post_chan_from_other_thread, .timeout = 20)
 	tp_session_free(s);
 	tt_server_stop(&srv);
 	for (i = 0; i < echo_count; i++)
+		pthread_join(echo_threads[i], NULL);
+}
+
+/* A runner drives the session on its own thread and publishes counters. */
+Test(transport_session, runner_publishes_stats, .timeout = 20)
+{
+	struct tp_session_conf conf;
+	struct tp_error err = { 0 };
+	struct tp_runner *runner;
+	struct tp_stats stats;
+	struct tt_server srv;
+	struct tp_session *s;
+	char buf[8];
+	int sv[2];
+
+	conf_psk(&conf, TP_CODEC_RAW);
+	tt_server_start(&srv, &conf);
+	s = tt_connect_ok(&conf, &srv);
+	runner = tp_runner_start(s, &err);
+	cr_assert(runner, "%s", err.msg);
+	cr_assert_not(tp_runner_wait(runner, 50, &err), "ended early");
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cr_assert_eq(tp_session_post_chan(s, "echo", TP_PRIO_BULK, sv[1]), 0);
+	cr_assert_eq(write(sv[0], "abc", 3), 3);
+	shutdown(sv[0], SHUT_WR);
+	cr_assert_eq(tt_read_all(sv[0], (uint8_t *)buf, sizeof(buf)), 3);
+	close(sv[0]);
+	usleep(300000); /* a couple of loop passes */
+	tp_runner_stats(runner, &stats);
+	cr_assert_geq(stats.tx_raw, 3);
+	cr_assert_geq(stats.rx_raw, 3);
+	cr_assert_eq(tp_runner_stop(runner, &err), 0, "%s", err.msg);
+	tp_session_free(s);
+	tt_server_stop(&srv);
+	for (int i = 0; i < echo_count; i++)
 		pthread_join(echo_threads[i], NULL);
 }
