@@ -910,6 +910,13 @@ int tp_session_run(struct tp_session *session, int timeout_ms,
 	return tp_session_error(session, err);
 }
 
+void tp_session_set_on_open(struct tp_session *session, tp_open_fn fn,
+                            void *arg)
+{
+	session->conf.on_open = fn;
+	session->conf.on_open_arg = arg;
+}
+
 void tp_session_stop(struct tp_session *session)
 {
 	atomic_store(&session->stop_req, 1);

@@ -160,6 +160,13 @@ int tp_session_handshake(struct tp_session *session, struct tp_error *err);
 int tp_session_run(struct tp_session *session, int timeout_ms,
                    struct tp_error *err);
 
+/*
+ * Set the accepting side's channel callback for this session only (the
+ * listener's conf gives the default). Call before tp_session_handshake().
+ */
+void tp_session_set_on_open(struct tp_session *session, tp_open_fn fn,
+                            void *arg);
+
 /* Make tp_session_run() return soon. Safe from any thread. */
 void tp_session_stop(struct tp_session *session);
 
