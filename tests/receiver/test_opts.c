@@ -1,15 +1,16 @@
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "receiver/opts.h"
 
 #define ARGV(...) ((char *[]){ "receiver", __VA_ARGS__, NULL })
-#define ARGC(...) ((int)(sizeof((char *[]){ "receiver", __VA_ARGS__ }) / \
-			 sizeof(char *)))
-#define PARSE(o, err, ...) \
-	rcv_opts_parse(o, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), err, \
-		       sizeof(err))
+#define ARGC(...)                                                              \
+	((int)(sizeof((char *[]){ "receiver", __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(o, err, ...)                                                     \
+	rcv_opts_parse(o, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), err,           \
+	               sizeof(err))
 
 Test(receiver_opts, full)
 {
@@ -17,11 +18,11 @@ Test(receiver_opts, full)
 	char err[256] = "";
 
 	cr_assert_eq(PARSE(&o, err, "--listen", "[::]:5000", "--cert", "c",
-			   "--key", "k", "--ca", "ca", "--allow", "east",
-			   "-a", "spiffe://lab/east", "--libvirt",
-			   "qemu:///session", "--storage-dir", "/srv/sf",
-			   "--max-sessions", "8", "--syslog", "-vv"),
-		     0, "%s", err);
+	                   "--key", "k", "--ca", "ca", "--allow", "east", "-a",
+	                   "spiffe://lab/east", "--libvirt", "qemu:///session",
+	                   "--storage-dir", "/srv/sf", "--max-sessions", "8",
+	                   "--syslog", "-vv"),
+	             0, "%s", err);
 	cr_assert_str_eq(o.listen_host, "::");
 	cr_assert_eq(o.listen_port, 5000);
 	cr_assert_eq(o.n_allow, 2);
@@ -39,8 +40,8 @@ Test(receiver_opts, defaults_with_psk)
 	char err[256] = "";
 
 	cr_assert_eq(PARSE(&o, err, "-l", "0.0.0.0", "--psk", "p", "-a", "x",
-			   "-s", "/d"),
-		     0, "%s", err);
+	                   "-s", "/d"),
+	             0, "%s", err);
 	cr_assert_eq(o.listen_port, 4870);
 	cr_assert_str_eq(o.libvirt_uri, "qemu:///system");
 	cr_assert_eq(o.max_sessions, 4);
@@ -65,27 +66,90 @@ Test(receiver_opts, bad_input_named)
 	cr_assert_eq(PARSE(&o, err, "--bogus"), -EINVAL);
 	cr_assert(strstr(err, "--bogus"), "%s", err);
 	cr_assert_eq(PARSE(&o, err, "-l", "h:99999", "--psk", "p", "-a", "x",
-			   "-s", "/d"), -EINVAL);
+	                   "-s", "/d"),
+	             -EINVAL);
 	cr_assert(strstr(err, "--listen"), "%s", err);
-	cr_assert_eq(PARSE(&o, err, "-l", "h", "-a", "x", "-s", "/d"),
-		     -EINVAL);
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "-a", "x", "-s", "/d"), -EINVAL);
 	cr_assert(strstr(err, "credentials"), "%s", err);
 	cr_assert_eq(PARSE(&o, err, "-l", "h", "--psk", "p", "-s", "/d"),
-		     -EINVAL);
+	             -EINVAL);
 	cr_assert(strstr(err, "--allow"), "%s", err);
 	cr_assert_eq(PARSE(&o, err, "-l", "h", "--psk", "p", "-a", "x"),
-		     -EINVAL);
+	             -EINVAL);
 	cr_assert(strstr(err, "--storage-dir"), "%s", err);
 	cr_assert_eq(PARSE(&o, err, "--psk", "p", "-a", "x", "-s", "/d"),
-		     -EINVAL);
+	             -EINVAL);
 	cr_assert(strstr(err, "--listen"), "%s", err);
-	cr_assert_eq(PARSE(&o, err, "-l", "h", "--max-sessions", "0"),
-		     -EINVAL);
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "--max-sessions", "0"), -EINVAL);
 	cr_assert(strstr(err, "--max-sessions"), "%s", err);
 	cr_assert_eq(PARSE(&o, err, "-l", "h", "--psk", "p", "--cert", "c",
-			   "-a", "x", "-s", "/d"), -EINVAL);
+	                   "-a", "x", "-s", "/d"),
+	             -EINVAL);
 	cr_assert_eq(PARSE(&o, err, "-l", "h", "stray"), -EINVAL);
 	cr_assert(strstr(err, "stray"), "%s", err);
 	cr_assert_eq(PARSE(&o, err, "--allow"), -EINVAL);
 	cr_assert(strstr(err, "needs an argument"), "%s", err);
+}
+
+Test(receiver_opts, empty_values_refused)
+{
+	struct rcv_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "--cert", "", "--key", "k",
+	                   "--ca", "ca", "-a", "x", "-s", "/d"),
+	             -EINVAL);
+	cr_assert_str_eq(err, "--cert: empty value");
+	cr_assert_eq(
+	    PARSE(&o, err, "-l", "h", "--psk", "p", "-a", "", "-s", "/d"),
+	    -EINVAL);
+	cr_assert_str_eq(err, "--allow: empty identity");
+	cr_assert_eq(
+	    PARSE(&o, err, "-l", "h", "--psk", "p", "-a", "x", "-s", ""),
+	    -EINVAL);
+	cr_assert_str_eq(err, "--storage-dir: empty value");
+}
+
+Test(receiver_opts, every_setting_is_a_long_option)
+{
+	struct rcv_opts o;
+	char err[256] = "";
+	char name[64];
+	int opt;
+
+	/* rcv_opt_name() and the getopt table must agree, in order. */
+	cr_assert_str_eq(rcv_opt_name(RCV_OPT_LISTEN), "listen");
+	cr_assert_str_eq(rcv_opt_name(RCV_OPT_STORAGE_DIR), "storage-dir");
+	cr_assert_str_eq(rcv_opt_name(RCV_OPT_MAX_SESSIONS), "max-sessions");
+	cr_assert_str_eq(rcv_opt_name(RCV_OPT_CONFIG), "config");
+	for (opt = 0; opt < RCV_OPT_CONFIG; opt++) {
+		snprintf(name, sizeof(name), "--%s", rcv_opt_name(opt));
+		if (opt == RCV_OPT_SYSLOG || opt == RCV_OPT_VERBOSE)
+			PARSE(&o, err, name);
+		else
+			PARSE(&o, err, name, "1");
+		cr_assert(!strstr(err, "unknown option"), "%s", err);
+		cr_assert_eq(o.from_argv, RCV_OPT_BIT(opt), "%s", name);
+	}
+}
+
+Test(receiver_opts, repeated_allow_and_verbose_add_up)
+{
+	struct rcv_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "--psk", "p", "-a", "x", "-v",
+	                   "-a", "y", "-vv", "-a", "z", "-s", "/d"),
+	             0, "%s", err);
+	cr_assert_eq(o.n_allow, 3);
+	cr_assert_str_eq(o.allow[2], "z");
+	cr_assert_eq(o.verbose, 3);
+	cr_assert_null(o.config);
+	cr_assert_eq(o.strings_used, 0);
+}
+
+Test(receiver_opts, usage_mentions_config)
+{
+	cr_assert(strstr(rcv_opts_usage(), "--config FILE"));
+	cr_assert(strstr(rcv_opts_usage(), "override"));
 }
