@@ -1,0 +1,182 @@
+/*
+ * libFuzzer target: the receiver's libvirt RPC parsers. Every input goes to
+ * rcv_rpc_hdr_decode() and to rcv_rpc_prepare3_decode() (the whole input,
+ * and the body after a 28-byte header). A small input is also sent through
+ * rcv_rpc_relay() as what a migration peer says; afterwards the daemon must
+ * have got whole, allowed messages only, none the policy refused, and the
+ * peer whole error replies only.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "receiver/rpc.h"
+
+#define RELAY_INPUT_MAX 4096 /* stays inside the socket buffers */
+#define POLICY_REFUSES  0xff /* the policy refuses bodies starting so */
+
+static void check_params(const struct rcv_rpc_params *ps)
+{
+	size_t i, j, len;
+
+	if (ps->n > RCV_RPC_PARAMS_MAX)
+		abort();
+	for (i = 0; i < ps->n; i++) {
+		len = strlen(ps->p[i].name);
+		if (len < 1 || len > RCV_RPC_PARAM_NAME_MAX)
+			abort();
+		if (ps->p[i].type < 1 || ps->p[i].type > 7)
+			abort();
+		if (ps->p[i].type == 7 &&
+		    strlen(ps->p[i].v.s) > RCV_RPC_PARAM_STRING_MAX)
+			abort();
+		for (j = 0; strcmp(ps->p[j].name, ps->p[i].name) != 0; j++)
+			;
+		if (j == i && ps->p[i].type == 7 &&
+		    rcv_rpc_params_string(ps, ps->p[i].name) != ps->p[i].v.s)
+			abort(); /* the first of a name is the one found */
+	}
+}
+
+static void fuzz_prepare3(const uint8_t *body, size_t len)
+{
+	struct rcv_rpc_params ps = { 0 };
+	struct tp_error err = { 0 };
+
+	if (rcv_rpc_prepare3_decode(body, len, &ps, &err) == 0) {
+		check_params(&ps);
+		rcv_rpc_params_clear(&ps);
+	} else if (err.code == 0 || ps.p || ps.n) {
+		abort(); /* a failure fills err and leaves *out alone */
+	}
+}
+
+static void fuzz_decoders(const uint8_t *data, size_t size)
+{
+	struct rcv_rpc_hdr h;
+	uint8_t reply[512];
+	ssize_t n;
+
+	if (rcv_rpc_hdr_decode(data, size, &h, NULL) == 0) {
+		if (h.len != size || size < RCV_RPC_HDR_LEN)
+			abort();
+		n = rcv_rpc_error_reply(&h, "refused", reply, sizeof(reply));
+		if (n < 0 || rcv_rpc_hdr_decode(reply, (size_t)n, &h, NULL) ||
+		    h.type != RCV_RPC_REPLY || h.status != RCV_RPC_ERROR)
+			abort();
+	}
+	fuzz_prepare3(data, size);
+	if (size >= RCV_RPC_HDR_LEN)
+		fuzz_prepare3(data + RCV_RPC_HDR_LEN, size - RCV_RPC_HDR_LEN);
+}
+
+static int policy_check(void *arg, const struct rcv_rpc_hdr *h,
+                        const char *name, const uint8_t *body, size_t len,
+                        char *why, size_t why_len)
+{
+	(void)arg;
+	if (!name || h->type != RCV_RPC_CALL)
+		abort(); /* only allowed calls are checked */
+	if (h->proc == 303)
+		fuzz_prepare3(body, len);
+	if (len > 0 && body[0] == POLICY_REFUSES) {
+		snprintf(why, why_len, "fuzz policy");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static void policy_log(void *arg, const char *line)
+{
+	(void)arg;
+	if (!line[0])
+		abort();
+}
+
+/* Read what fd has until end of stream. Returns the length. */
+static size_t read_all(int fd, uint8_t *buf, size_t cap)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < cap && (n = read(fd, buf + len, cap - len)) > 0)
+		len += (size_t)n;
+	return len;
+}
+
+/* buf must be whole messages: allowed ones to the daemon, else errors. */
+static void check_stream(const uint8_t *buf, size_t len, bool daemon)
+{
+	struct rcv_rpc_hdr h;
+	uint32_t msg_len;
+
+	while (len > 0) {
+		if (len < 4 || rcv_rpc_len_decode(buf, &msg_len, NULL) < 0 ||
+		    msg_len > len ||
+		    rcv_rpc_hdr_decode(buf, msg_len, &h, NULL) < 0)
+			abort(); /* not whole messages */
+		if (!daemon &&
+		    (h.type != RCV_RPC_REPLY || h.status != RCV_RPC_ERROR))
+			abort();
+		if (daemon && h.type == RCV_RPC_CALL &&
+		    (h.prog != RCV_RPC_PROG_REMOTE || h.vers != 1 ||
+		     h.status != RCV_RPC_OK ||
+		     !rcv_rpc_allowed(h.prog, h.proc) ||
+		     (msg_len > RCV_RPC_HDR_LEN &&
+		      buf[RCV_RPC_HDR_LEN] == POLICY_REFUSES)))
+			abort();
+		if (daemon && h.type != RCV_RPC_CALL &&
+		    (h.type != RCV_RPC_MESSAGE ||
+		     h.prog != RCV_RPC_PROG_KEEPALIVE ||
+		     msg_len != RCV_RPC_HDR_LEN ||
+		     !rcv_rpc_allowed(h.prog, h.proc)))
+			abort();
+		buf += msg_len;
+		len -= msg_len;
+	}
+}
+
+static void fuzz_relay(const uint8_t *data, size_t size)
+{
+	static uint8_t got[256 * 1024];
+	const struct rcv_rpc_policy policy = { policy_check, policy_log, NULL };
+	struct tp_error err = { 0 };
+	int c[2], d[2], rc;
+	size_t len;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, c) < 0)
+		return;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, d) < 0) {
+		close(c[0]);
+		close(c[1]);
+		return;
+	}
+	if (write(c[0], data, size) != (ssize_t)size)
+		abort();
+	shutdown(c[0], SHUT_WR);
+	rc = rcv_rpc_relay(c[1], d[0], &policy, &err);
+	if (rc != 0 && rc != -EPROTO && rc != -ECONNRESET)
+		abort();
+	if (rc != 0 && err.code != rc)
+		abort();
+	close(c[1]);
+	close(d[0]);
+	len = read_all(d[1], got, sizeof(got));
+	check_stream(got, len, true);
+	len = read_all(c[0], got, sizeof(got));
+	check_stream(got, len, false);
+	close(c[0]);
+	close(d[1]);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_decoders(data, size);
+	if (size <= RELAY_INPUT_MAX)
+		fuzz_relay(data, size);
+	return 0;
+}
