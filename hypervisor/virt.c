@@ -1,0 +1,236 @@
+/*
+ * virt.c: libvirt connections, host checks and domain removal.
+ */
+#include "hypervisor/virt.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libvirt/virterror.h>
+
+static void hv_virt_quiet(void *arg, virErrorPtr error)
+{
+	(void)arg;
+	(void)error;
+}
+
+void hv_virt_init(void)
+{
+	virSetErrorFunc(NULL, hv_virt_quiet);
+	virInitialize();
+}
+
+int hv_virt_error(struct hv_error *err, int code, const char *what)
+{
+	const char *msg = virGetLastErrorMessage();
+
+	return hv_error_set(err, code, "%s: %s", what,
+	                    msg ? msg : "unknown libvirt error");
+}
+
+virConnectPtr hv_virt_open(const char *uri, struct hv_error *err)
+{
+	virConnectPtr conn = virConnectOpen(uri);
+
+	if (!conn) {
+		char what[300];
+
+		snprintf(what, sizeof(what), "libvirt %s", uri);
+		hv_virt_error(err, -ECONNREFUSED, what);
+	}
+	return conn;
+}
+
+int hv_virt_socket_path(const char *uri, char *buf, size_t len,
+                        struct hv_error *err)
+{
+	static const char *const daemons[] = { "/run/libvirt/virtqemud-sock",
+		                               "/run/libvirt/libvirt-sock" };
+	const char *p = strstr(uri, "socket=");
+	size_t i, n;
+
+	if (p) {
+		p += strlen("socket=");
+		n = strcspn(p, "&");
+		if (n == 0 || n >= len || p[0] != '/')
+			return hv_error_set(err, -EINVAL,
+			                    "libvirt URI %s: bad socket= path",
+			                    uri);
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		return 0;
+	}
+	if (strncmp(uri, "qemu:///system", 14) != 0 &&
+	    strncmp(uri, "qemu+unix:///system", 19) != 0)
+		return hv_error_set(
+		    err, -ENOENT,
+		    "libvirt URI %s is not a local qemu:///system "
+		    "URI; give its socket with ?socket=PATH",
+		    uri);
+	for (i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++)
+		if (access(daemons[i], F_OK) == 0) {
+			snprintf(buf, len, "%s", daemons[i]);
+			return 0;
+		}
+	return hv_error_set(err, -ENOENT,
+	                    "no libvirt daemon socket for %s (is libvirtd "
+	                    "running?)",
+	                    uri);
+}
+
+void hv_qemu_user(uid_t *uid, gid_t *gid)
+{
+	static const char *const users[] = { "libvirt-qemu", "qemu" };
+	struct passwd *pw;
+	size_t i;
+
+	*uid = 0;
+	*gid = 0;
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		pw = getpwnam(users[i]);
+		if (pw) {
+			*uid = pw->pw_uid;
+			*gid = pw->pw_gid;
+			return;
+		}
+	}
+}
+
+int hv_host_check_clash(virConnectPtr conn, const char *name, const char *uuid,
+                        struct hv_error *err)
+{
+	virDomainPtr dom;
+
+	dom = virDomainLookupByUUIDString(conn, uuid);
+	if (dom) {
+		char other[256];
+		const char *n = virDomainGetName(dom);
+
+		snprintf(other, sizeof(other), "%s", n ? n : "?");
+		virDomainFree(dom);
+		return hv_error_set(err, -EEXIST,
+		                    "a domain with UUID %s already exists here "
+		                    "('%s')",
+		                    uuid, other);
+	}
+	dom = virDomainLookupByName(conn, name);
+	if (dom) {
+		virDomainFree(dom);
+		return hv_error_set(err, -EEXIST,
+		                    "a domain named '%s' already exists here",
+		                    name);
+	}
+	virResetLastError();
+	return 0;
+}
+
+int hv_host_free_memory(virConnectPtr conn, uint64_t *bytes,
+                        struct hv_error *err)
+{
+	virNodeMemoryStatsPtr stats = NULL;
+	uint64_t free_kib = 0;
+	int n = 0, i;
+
+	if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL,
+	                          &n, 0) < 0 ||
+	    n <= 0)
+		return hv_virt_error(err, -EIO, "host memory");
+	stats = calloc((size_t)n, sizeof(*stats));
+	if (!stats)
+		return hv_error_set(err, -ENOMEM, "host memory: out of memory");
+	if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, stats,
+	                          &n, 0) < 0) {
+		free(stats);
+		return hv_virt_error(err, -EIO, "host memory");
+	}
+	for (i = 0; i < n; i++)
+		if (!strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_FREE) ||
+		    !strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_BUFFERS) ||
+		    !strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_CACHED))
+			free_kib += stats[i].value;
+	free(stats);
+	*bytes = free_kib * 1024u;
+	return 0;
+}
+
+int hv_host_compare_cpu(virConnectPtr conn, const char *virt_type,
+                        const char *arch, const char *machine,
+                        const char *cpu_xml, struct hv_error *err)
+{
+	int rc;
+
+	if (!cpu_xml || !*cpu_xml)
+		return 0;
+	rc = virConnectCompareHypervisorCPU(
+	    conn, NULL, arch && *arch ? arch : NULL,
+	    machine && *machine ? machine : NULL,
+	    virt_type && *virt_type ? virt_type : NULL, cpu_xml, 0);
+	if (rc == VIR_CPU_COMPARE_ERROR)
+		return hv_virt_error(err, -ENOTSUP, "CPU");
+	if (rc == VIR_CPU_COMPARE_INCOMPATIBLE)
+		return hv_error_set(err, -ENOTSUP,
+		                    "CPU: this host cannot run the guest's CPU "
+		                    "model");
+	return 0;
+}
+
+int hv_domain_state(virConnectPtr conn, const char *uuid, int *state,
+                    int *reason, struct hv_error *err)
+{
+	virDomainPtr dom = virDomainLookupByUUIDString(conn, uuid);
+	int rc = 0;
+
+	if (!dom) {
+		virResetLastError();
+		return hv_error_set(err, -ENOENT, "no domain with UUID %s",
+		                    uuid);
+	}
+	if (virDomainGetState(dom, state, reason, 0) < 0)
+		rc = hv_virt_error(err, -EIO, "domain state");
+	virDomainFree(dom);
+	return rc;
+}
+
+int hv_domain_remove(virConnectPtr conn, const char *uuid, struct hv_error *err)
+{
+	virDomainPtr dom = virDomainLookupByUUIDString(conn, uuid);
+	int rc = 0;
+
+	if (!dom) {
+		virResetLastError();
+		return 0;
+	}
+	if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0 &&
+	    virDomainIsActive(dom) == 1)
+		rc = hv_virt_error(err, -EIO, "destroy");
+	if (rc == 0 && virDomainIsPersistent(dom) == 1 &&
+	    virDomainUndefineFlags(
+	        dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+	                 VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+	                 VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA |
+	                 VIR_DOMAIN_UNDEFINE_NVRAM) < 0)
+		rc = hv_virt_error(err, -EIO, "undefine");
+	virDomainFree(dom);
+	return rc;
+}
+
+int hv_domain_disk_size(virDomainPtr dom, const char *target,
+                        uint64_t *capacity, uint64_t *allocation,
+                        struct hv_error *err)
+{
+	virDomainBlockInfo info;
+	char what[64];
+
+	if (virDomainGetBlockInfo(dom, target, &info, 0) < 0) {
+		snprintf(what, sizeof(what), "disk %s", target);
+		return hv_virt_error(err, -EIO, what);
+	}
+	*capacity = info.capacity;
+	*allocation =
+	    info.physical > info.allocation ? info.physical : info.allocation;
+	return 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * virt.h: libvirt connections, and the host facts and domain operations
+ * that a migration needs on either side.
+ *
+ * Every call fills the caller's struct hv_error with libvirt's own message
+ * when libvirt fails. hv_virt_init() once per process stops libvirt from
+ * printing errors itself.
+ */
+#ifndef SKYFERRY_HV_VIRT_H
+#define SKYFERRY_HV_VIRT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <libvirt/libvirt.h>
+
+#include "hypervisor/hv_error.h"
+
+void hv_virt_init(void);
+
+/* Fill err with "what: <libvirt's last error>" and return code. */
+int hv_virt_error(struct hv_error *err, int code, const char *what);
+
+/* Open uri read-write. NULL with err filled. */
+virConnectPtr hv_virt_open(const char *uri, struct hv_error *err);
+
+/*
+ * The unix socket of the local daemon that serves uri: the socket=
+ * parameter when given, else the driver's daemon socket (modular daemon
+ * first, then libvirtd). 0, or -ENOENT when uri is not local.
+ */
+int hv_virt_socket_path(const char *uri, char *buf, size_t len,
+                        struct hv_error *err);
+
+/*
+ * The user and group QEMU runs as under the system driver (libvirt-qemu on
+ * Debian, qemu elsewhere; root when neither exists): sockets QEMU must use
+ * are made reachable for them.
+ */
+void hv_qemu_user(uid_t *uid, gid_t *gid);
+
+/* 0 when no domain has this name or UUID, -EEXIST (err says which) else. */
+int hv_host_check_clash(virConnectPtr conn, const char *name, const char *uuid,
+                        struct hv_error *err);
+
+/* Free plus reclaimable host memory, bytes. */
+int hv_host_free_memory(virConnectPtr conn, uint64_t *bytes,
+                        struct hv_error *err);
+
+/*
+ * Can this host run a guest CPU described by cpu_xml (a <cpu> element)
+ * under virt_type/arch/machine? 0 yes (also when cpu_xml is NULL: the
+ * hypervisor's default), -ENOTSUP with libvirt's reason.
+ */
+int hv_host_compare_cpu(virConnectPtr conn, const char *virt_type,
+                        const char *arch, const char *machine,
+                        const char *cpu_xml, struct hv_error *err);
+
+/* Domain state by UUID: 0 and *state (VIR_DOMAIN_*), or -ENOENT. */
+int hv_domain_state(virConnectPtr conn, const char *uuid, int *state,
+                    int *reason, struct hv_error *err);
+
+/*
+ * Remove the domain with this UUID: destroy it if it runs, undefine it if
+ * it is defined (keeping no storage: disks are the caller's). 0 also when
+ * there is no such domain.
+ */
+int hv_domain_remove(virConnectPtr conn, const char *uuid,
+                     struct hv_error *err);
+
+/* Capacity (virtual size) and allocation of a domain's disk, bytes. */
+int hv_domain_disk_size(virDomainPtr dom, const char *target,
+                        uint64_t *capacity, uint64_t *allocation,
+                        struct hv_error *err);
+
+#endif
