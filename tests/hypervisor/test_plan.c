@@ -108,17 +108,22 @@ static void plan_assert_eq(const struct hv_plan *a, const struct hv_plan *b)
 	cr_assert_eq(a->parallel, b->parallel);
 }
 
+/* An encoder's output (taken) is the golden text. */
+static void expect_encoded(char *json, const struct hv_error *err,
+                           const char *golden)
+{
+	cr_assert_not_null(json, "%s", err->msg);
+	cr_assert_str_eq(json, golden);
+	free(json);
+}
+
 Test(plan, golden_encode)
 {
 	struct hv_plan p;
 	struct hv_error err = { 0 };
-	char *json;
 
 	golden_plan_struct(&p);
-	json = hv_plan_encode(&p, &err);
-	cr_assert_not_null(json, "%s", err.msg);
-	cr_assert_str_eq(json, golden_plan);
-	free(json);
+	expect_encoded(hv_plan_encode(&p, &err), &err, golden_plan);
 	hv_plan_clear(&p);
 	cr_assert_null(p.cpu_xml);
 }
@@ -653,13 +658,9 @@ Test(plan, answer_golden)
 {
 	struct hv_plan_answer a, b;
 	struct hv_error err = { 0 };
-	char *json;
 
 	golden_answer_struct(&a);
-	json = hv_plan_answer_encode(&a, &err);
-	cr_assert_not_null(json, "%s", err.msg);
-	cr_assert_str_eq(json, golden_answer);
-	free(json);
+	expect_encoded(hv_plan_answer_encode(&a, &err), &err, golden_answer);
 	cr_assert_eq(hv_plan_answer_decode(golden_answer, strlen(golden_answer),
 	                                   &b, &err),
 	             0, "%s", err.msg);
