@@ -4,8 +4,28 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "migrator/migrate.h"
 #include "migrator/opts.h"
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	mig_migrate_cancel();
+}
+
+static int cmd_migrate(const struct mig_opts *opts)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return mig_migrate(opts);
+}
 
 static int cmd_help(const char *topic)
 {
@@ -26,8 +46,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (mig_opts_parse(&opts, argc, argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "migrator: %s\n\n%s", err,
-			mig_opts_usage(opts.cmd == MIG_CMD_MIGRATE ? "migrate"
-								    : NULL));
+		        mig_opts_usage(opts.cmd == MIG_CMD_MIGRATE ? "migrate"
+		                                                   : NULL));
 		return MIG_EXIT_USAGE;
 	}
 	switch (opts.cmd) {
@@ -37,11 +57,7 @@ int main(int argc, char **argv)
 		printf("migrator (skyferry) %s\n", SKYFERRY_VERSION);
 		return MIG_EXIT_OK;
 	case MIG_CMD_MIGRATE:
-		fprintf(stderr,
-			"migrator: live migration is not in this build yet; "
-			"the VM '%s' was not touched\n",
-			opts.domain);
-		return MIG_EXIT_UNAVAILABLE;
+		return cmd_migrate(&opts);
 	default:
 		abort();
 	}

@@ -46,6 +46,9 @@ static const char usage_migrate[] =
 	"      --key FILE              our private key (PEM)\n"
 	"      --ca FILE               CA bundle that signs the receiver\n"
 	"      --psk FILE              TLS 1.3 external PSK instead of X.509\n"
+	"                              (one line IDENTITY:HEX, mode 0600)\n"
+	"      --peer-id IDENTITY      the receiver's identity (SAN DNS/URI or\n"
+	"                              CN; default: HOST of --to)\n"
 	"what moves:\n"
 	"      --shared-disk TARGET    disk TARGET (e.g. vdb) is on shared\n"
 	"                              storage: do not copy it (repeatable)\n"
@@ -145,6 +148,7 @@ enum {
 	OPT_KEY,
 	OPT_CA,
 	OPT_PSK,
+	OPT_PEER_ID,
 	OPT_SHARED_DISK,
 	OPT_PERSISTENT,
 	OPT_UNDEFINE_SOURCE,
@@ -164,6 +168,7 @@ static const struct option migrate_longopts[] = {
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "ca", required_argument, NULL, OPT_CA },
 	{ "psk", required_argument, NULL, OPT_PSK },
+	{ "peer-id", required_argument, NULL, OPT_PEER_ID },
 	{ "shared-disk", required_argument, NULL, OPT_SHARED_DISK },
 	{ "persistent", no_argument, NULL, OPT_PERSISTENT },
 	{ "undefine-source", no_argument, NULL, OPT_UNDEFINE_SOURCE },
@@ -210,6 +215,9 @@ static int migrate_opt(struct mig_opts *o, int c, const char *name,
 		return 0;
 	case OPT_PSK:
 		o->psk = optarg;
+		return 0;
+	case OPT_PEER_ID:
+		o->peer_id = optarg;
 		return 0;
 	case OPT_SHARED_DISK:
 		if (o->n_shared_disks == MIG_MAX_SHARED_DISKS)

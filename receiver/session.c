@@ -1,0 +1,785 @@
+/*
+ * session.c: receive one migration: plan, relays, commit or clean up.
+ */
+#include "receiver/session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hypervisor/image.h"
+#include "hypervisor/virt.h"
+#include "receiver/log.h"
+#include "receiver/rpc.h"
+#include "transport/tp_msg.h"
+
+#define RCV_CONTROL_WAIT_MS 10000          /* channel after the handshake */
+#define RCV_PLAN_WAIT_MS    30000          /* plan after the channel */
+#define RCV_MEM_OVERHEAD    (256ull << 20) /* QEMU's own, per guest */
+#define RCV_DISK_MARGIN     (64ull << 20)
+
+struct rcv_session *rcv_session_new(struct rcv_server *srv,
+                                    struct tp_session *tp)
+{
+	struct rcv_session *session = calloc(1, sizeof(*session));
+	uint8_t raw[8];
+	int i;
+
+	if (!session)
+		return NULL;
+	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw)) {
+		free(session);
+		return NULL;
+	}
+	for (i = 0; i < 8; i++)
+		snprintf(session->id + 2 * i, 3, "%02x", raw[i]);
+	session->srv = srv;
+	session->tp = tp;
+	session->control_fd = -1;
+	pthread_mutex_init(&session->lock, NULL);
+	pthread_cond_init(&session->cond, NULL);
+	return session;
+}
+
+void rcv_session_free(struct rcv_session *session)
+{
+	if (!session)
+		return;
+	pthread_cond_destroy(&session->cond);
+	pthread_mutex_destroy(&session->lock);
+	free(session);
+}
+
+/* --- the libvirt relay ------------------------------------------------- */
+
+static void rcv_session_rpc_log(void *arg, const char *line)
+{
+	struct rcv_session *session = arg;
+
+	rcv_log(LOG_WARNING, "session %s (%s): libvirt relay: %s", session->id,
+	        session->peer, line);
+}
+
+/* The disk path the plan mapped for target, or NULL. */
+static const char *rcv_session_disk_path(const struct rcv_session *session,
+                                         const char *target)
+{
+	size_t i;
+
+	for (i = 0; i < session->answer.n_disks; i++)
+		if (!strcmp(session->answer.disks[i].target, target))
+			return session->answer.disks[i].path;
+	return NULL;
+}
+
+/*
+ * A definition the peer hands to our libvirt must be the planned VM, and
+ * its writable disks must be the ones this session created.
+ */
+static int rcv_session_check_xml(struct rcv_session *session, const char *what,
+                                 const char *xml, char *why, size_t why_len)
+{
+	struct hv_domain dom;
+	struct hv_error herr = { 0 };
+	const char *want;
+	size_t i;
+	int rc = -EPERM;
+
+	if (hv_domxml_parse(xml, strlen(xml), &dom, &herr) < 0) {
+		snprintf(why, why_len, "%s: %s", what, herr.msg);
+		return -EPERM;
+	}
+	if (strcmp(dom.uuid, session->plan.uuid) ||
+	    strcmp(dom.name, session->plan.name)) {
+		snprintf(why, why_len,
+		         "%s is for '%s' (%s), not the planned '%s' (%s)", what,
+		         dom.name, dom.uuid, session->plan.name,
+		         session->plan.uuid);
+		goto out;
+	}
+	for (i = 0; i < dom.n_disks; i++) {
+		const struct hv_disk *d = &dom.disks[i];
+
+		if (!d->source[0] || (d->readonly && strcmp(d->device, "disk")))
+			continue; /* empty or read-only media */
+		want = rcv_session_disk_path(session, d->target);
+		if (!want || strcmp(d->type, "file") ||
+		    strcmp(d->source, want)) {
+			snprintf(
+			    why, why_len,
+			    "%s: disk %s uses '%s', which this session did "
+			    "not create",
+			    what, d->target, d->source);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	hv_domain_clear(&dom);
+	return rc;
+}
+
+static int rcv_session_check_uri(struct rcv_session *session,
+                                 const struct rcv_rpc_params *ps,
+                                 const char *param, const char *sock,
+                                 bool required, char *why, size_t why_len)
+{
+	const char *uri = rcv_rpc_params_string(ps, param);
+	char want[320];
+
+	if (!uri && !required)
+		return 0;
+	snprintf(want, sizeof(want), "unix://%s/%s",
+	         session->answer.session_dir, sock);
+	if (!uri || strcmp(uri, want)) {
+		snprintf(why, why_len, "%s must be %s, not %s", param, want,
+		         uri ? uri : "absent");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int rcv_session_check_prepare(struct rcv_session *session,
+                                     const uint8_t *body, size_t body_len,
+                                     char *why, size_t why_len)
+{
+	struct rcv_rpc_params ps = { 0 };
+	struct tp_error err = { 0 };
+	const char *xml;
+	int rc;
+
+	if (rcv_rpc_prepare3_decode(body, body_len, &ps, &err) < 0) {
+		snprintf(why, why_len, "%s", err.msg);
+		return -EPERM;
+	}
+	rc = -EPERM;
+	xml = rcv_rpc_params_string(&ps, "destination_xml");
+	if (!xml) {
+		snprintf(why, why_len, "no destination_xml");
+		goto out;
+	}
+	if (rcv_session_check_xml(session, "destination_xml", xml, why,
+	                          why_len) < 0)
+		goto out;
+	xml = rcv_rpc_params_string(&ps, "persistent_xml");
+	if (xml && rcv_session_check_xml(session, "persistent_xml", xml, why,
+	                                 why_len) < 0)
+		goto out;
+	if (rcv_session_check_uri(session, &ps, "migrate_uri", "mem.sock", true,
+	                          why, why_len) < 0 ||
+	    rcv_session_check_uri(session, &ps, "disks_uri", "nbd.sock",
+	                          session->answer.n_disks > 0, why,
+	                          why_len) < 0)
+		goto out;
+	rc = 0;
+out:
+	rcv_rpc_params_clear(&ps);
+	return rc;
+}
+
+static int rcv_session_rpc_check(void *arg, const struct rcv_rpc_hdr *h,
+                                 const char *name, const uint8_t *body,
+                                 size_t body_len, char *why, size_t why_len)
+{
+	struct rcv_session *session = arg;
+
+	(void)h;
+	if (!strcmp(name, "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS"))
+		return rcv_session_check_prepare(session, body, body_len, why,
+		                                 why_len);
+	return 0;
+}
+
+static void *rcv_relay_main(void *arg)
+{
+	struct rcv_relay *relay = arg;
+	struct rcv_session *session = relay->session;
+	struct rcv_rpc_policy policy = {
+		.check = rcv_session_rpc_check,
+		.log = rcv_session_rpc_log,
+		.arg = session,
+	};
+	struct tp_error err = { 0 };
+
+	if (rcv_rpc_relay(relay->client_fd, relay->daemon_fd, &policy, &err) <
+	    0)
+		rcv_log(LOG_INFO, "session %s: libvirt relay ended: %s",
+		        session->id, err.msg);
+	/* Closing our end tells the channel, and libvirtd, we are done. */
+	shutdown(relay->client_fd, SHUT_RDWR);
+	shutdown(relay->daemon_fd, SHUT_RDWR);
+	return NULL;
+}
+
+static int rcv_unix_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* Called with session->lock held. */
+static int rcv_session_open_relay(struct rcv_session *session)
+{
+	struct rcv_relay *relay;
+	int sv[2], dfd, rc;
+
+	if (session->n_relays >= RCV_SESSION_RELAYS)
+		return -EMFILE;
+	dfd = rcv_unix_connect(session->srv->libvirt_sock);
+	if (dfd < 0) {
+		rcv_log(LOG_ERR, "session %s: libvirt at %s: %s", session->id,
+		        session->srv->libvirt_sock, strerror(-dfd));
+		return dfd;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		rc = -errno;
+		close(dfd);
+		return rc;
+	}
+	relay = &session->relays[session->n_relays];
+	relay->client_fd = sv[0];
+	relay->daemon_fd = dfd;
+	relay->session = session;
+	rc = pthread_create(&relay->thread, NULL, rcv_relay_main, relay);
+	if (rc != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		close(dfd);
+		return -rc;
+	}
+	session->n_relays++;
+	return sv[1];
+}
+
+/* The transport asks for each channel the migrator opens. */
+static int rcv_session_on_open(void *arg, const char *name,
+                               unsigned int priority)
+{
+	struct rcv_session *session = arg;
+	char path[512];
+	int sv[2], fd = -EPERM;
+
+	(void)priority;
+	pthread_mutex_lock(&session->lock);
+	if (!strcmp(name, "control")) {
+		if (session->control_fd >= 0) {
+			fd = -EEXIST;
+		} else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+		                      sv) < 0) {
+			fd = -errno;
+		} else {
+			session->control_fd = sv[0];
+			fd = sv[1];
+			pthread_cond_broadcast(&session->cond);
+		}
+	} else if (session->state != RCV_SESSION_PREPARED) {
+		rcv_log(LOG_WARNING,
+		        "session %s (%s): channel '%s' refused: no accepted "
+		        "plan",
+		        session->id, session->peer, name);
+	} else if (!strcmp(name, "libvirt")) {
+		fd = rcv_session_open_relay(session);
+	} else if (!strcmp(name, "mem") || !strcmp(name, "nbd")) {
+		snprintf(path, sizeof(path), "%s/%s.sock",
+		         session->answer.session_dir, name);
+		fd = rcv_unix_connect(path);
+		if (fd < 0)
+			rcv_log(LOG_WARNING, "session %s: %s: %s", session->id,
+			        path, strerror(-fd));
+	} else {
+		rcv_log(LOG_WARNING, "session %s (%s): unknown channel '%s'",
+		        session->id, session->peer, name);
+		fd = -ECONNREFUSED;
+	}
+	pthread_mutex_unlock(&session->lock);
+	return fd;
+}
+
+/* --- the plan -------------------------------------------------------- */
+
+static void rcv_session_check_line(struct rcv_session *session, const char *fmt,
+                                   ...) __attribute__((format(printf, 2, 3)));
+
+static void rcv_session_check_line(struct rcv_session *session, const char *fmt,
+                                   ...)
+{
+	struct hv_plan_answer *a = &session->answer;
+	va_list ap;
+
+	if (a->n_checks >= HV_PLAN_CHECKS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(a->checks[a->n_checks], sizeof(a->checks[0]), fmt, ap);
+	va_end(ap);
+	a->n_checks++;
+}
+
+static int rcv_session_refuse(struct rcv_session *session, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int rcv_session_refuse(struct rcv_session *session, const char *fmt, ...)
+{
+	struct hv_plan_answer *a = &session->answer;
+	va_list ap;
+
+	if (a->error[0])
+		return -EPERM; /* keep the first reason */
+	va_start(ap, fmt);
+	vsnprintf(a->error, sizeof(a->error), fmt, ap);
+	va_end(ap);
+	return -EPERM;
+}
+
+static const char *rcv_mib(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes >= (10ull << 30))
+		snprintf(buf, len, "%" PRIu64 " GiB", bytes >> 30);
+	else
+		snprintf(buf, len, "%" PRIu64 " MiB", bytes >> 20);
+	return buf;
+}
+
+/* Can this host take the planned VM? Fills check lines; -EPERM if not. */
+static int rcv_session_check_plan(struct rcv_session *session)
+{
+	struct hv_plan *plan = &session->plan;
+	struct hv_error herr = { 0 };
+	struct tp_error terr = { 0 };
+	uint64_t free_mem = 0, need_disk = 0, need_mem;
+	struct statvfs vfs;
+	char a[32], b[32];
+	size_t i;
+	int rc = 0;
+
+	if (rcv_server_claim(session->srv, session, plan->uuid, &terr) < 0)
+		return rcv_session_refuse(session, "%s", terr.msg);
+	for (i = 0; i < plan->n_disks; i++)
+		if (plan->disks[i].shared)
+			return rcv_session_refuse(
+			    session,
+			    "disk %s is declared shared, but this receiver "
+			    "has no shared storage; copy it instead",
+			    plan->disks[i].target);
+	session->conn = hv_virt_open(session->srv->opts->libvirt_uri, &herr);
+	if (!session->conn)
+		return rcv_session_refuse(session, "%s", herr.msg);
+	if (hv_host_check_clash(session->conn, plan->name, plan->uuid, &herr) <
+	    0)
+		rc = rcv_session_refuse(session, "name/UUID: %s", herr.msg);
+	else
+		rcv_session_check_line(session,
+		                       "name: '%s' and its UUID are "
+		                       "free here",
+		                       plan->name);
+	if (hv_host_compare_cpu(session->conn, plan->virt_type, plan->arch,
+	                        plan->machine, plan->cpu_xml, &herr) < 0)
+		rc = rcv_session_refuse(session, "%s", herr.msg);
+	else
+		rcv_session_check_line(session, "cpu: compatible (%s, %s)",
+		                       plan->virt_type, plan->arch);
+	need_mem = plan->memory_kib * 1024u + RCV_MEM_OVERHEAD;
+	if (hv_host_free_memory(session->conn, &free_mem, &herr) < 0)
+		rc = rcv_session_refuse(session, "%s", herr.msg);
+	else if (free_mem < need_mem)
+		rc = rcv_session_refuse(session,
+		                        "memory: %s needed, %s free here",
+		                        rcv_mib(need_mem, a, sizeof(a)),
+		                        rcv_mib(free_mem, b, sizeof(b)));
+	else
+		rcv_session_check_line(session, "memory: %s needed, %s free",
+		                       rcv_mib(need_mem, a, sizeof(a)),
+		                       rcv_mib(free_mem, b, sizeof(b)));
+	for (i = 0; i < plan->n_disks; i++)
+		need_disk += plan->disks[i].allocation;
+	need_disk += RCV_DISK_MARGIN;
+	if (statvfs(session->srv->storage_dir, &vfs) < 0)
+		rc = rcv_session_refuse(session, "storage %s: %s",
+		                        session->srv->storage_dir,
+		                        strerror(errno));
+	else if ((uint64_t)vfs.f_bavail * vfs.f_frsize < need_disk)
+		rc = rcv_session_refuse(
+		    session, "disk space: %s needed in %s, %s free",
+		    rcv_mib(need_disk, a, sizeof(a)), session->srv->storage_dir,
+		    rcv_mib((uint64_t)vfs.f_bavail * vfs.f_frsize, b,
+		            sizeof(b)));
+	else
+		rcv_session_check_line(
+		    session, "disk space: %s needed, %s free",
+		    rcv_mib(need_disk, a, sizeof(a)),
+		    rcv_mib((uint64_t)vfs.f_bavail * vfs.f_frsize, b,
+		            sizeof(b)));
+	return rc;
+}
+
+/* The private socket directory: QEMU and us only. */
+static int rcv_session_make_dir(struct rcv_session *session)
+{
+	struct hv_plan_answer *a = &session->answer;
+	char *dir = a->session_dir;
+
+	snprintf(dir, sizeof(a->session_dir), "%s/%s", RCV_RUN_DIR,
+	         session->id);
+	if (mkdir(dir, 0750) < 0)
+		return rcv_session_refuse(session, "socket directory %s: %s",
+		                          dir, strerror(errno));
+	session->dir_made = true;
+	if (chown(dir, session->srv->qemu_uid, session->srv->qemu_gid) < 0)
+		return rcv_session_refuse(session, "socket directory %s: %s",
+		                          dir, strerror(errno));
+	return 0;
+}
+
+static int rcv_session_make_disks(struct rcv_session *session)
+{
+	struct hv_plan *plan = &session->plan;
+	struct hv_plan_answer *a = &session->answer;
+	struct hv_error herr = { 0 };
+	size_t i;
+
+	for (i = 0; i < plan->n_disks; i++) {
+		struct hv_plan_answer_disk *d = &a->disks[a->n_disks];
+
+		snprintf(d->target, sizeof(d->target), "%s",
+		         plan->disks[i].target);
+		snprintf(d->format, sizeof(d->format), "%s",
+		         plan->disks[i].format);
+		if (snprintf(d->path, sizeof(d->path), "%s/%s-%s-%.8s.%s",
+		             session->srv->storage_dir, plan->name,
+		             plan->disks[i].target, session->id,
+		             plan->disks[i].format) >= (int)sizeof(d->path))
+			return rcv_session_refuse(
+			    session, "disk %s: path too long", d->target);
+		if (hv_image_create(d->path, d->format,
+		                    plan->disks[i].virtual_size, &herr) < 0)
+			return rcv_session_refuse(session, "%s", herr.msg);
+		session->disk_made[i] = true;
+		a->n_disks++;
+		rcv_session_check_line(session, "disk %s: created %s (%s)",
+		                       d->target, d->path, d->format);
+	}
+	return 0;
+}
+
+static int rcv_session_send(struct rcv_session *session, char *json)
+{
+	struct tp_error err = { 0 };
+	int rc;
+
+	if (!json)
+		return -ENOMEM;
+	rc = tp_msg_send(session->control_fd, json, strlen(json), &err);
+	free(json);
+	if (rc < 0)
+		rcv_log(LOG_WARNING, "session %s: control: %s", session->id,
+		        err.msg);
+	return rc;
+}
+
+/* Wait for the control channel, read the plan, answer it. */
+static int rcv_session_plan(struct rcv_session *session)
+{
+	struct hv_plan_answer *a = &session->answer;
+	struct hv_error herr = { 0 };
+	struct tp_error terr = { 0 };
+	struct timespec until;
+	char *msg = NULL;
+	ssize_t len;
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += RCV_CONTROL_WAIT_MS / 1000;
+	pthread_mutex_lock(&session->lock);
+	while (session->control_fd < 0 &&
+	       pthread_cond_timedwait(&session->cond, &session->lock, &until) !=
+	           ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&session->lock);
+	if (session->control_fd < 0) {
+		rcv_log(LOG_WARNING,
+		        "session %s (%s): no control channel "
+		        "within %d s",
+		        session->id, session->peer, RCV_CONTROL_WAIT_MS / 1000);
+		return -ETIMEDOUT;
+	}
+	len = tp_msg_recv(session->control_fd, &msg, RCV_PLAN_WAIT_MS, &terr);
+	if (len < 0) {
+		rcv_log(LOG_WARNING, "session %s (%s): no plan: %s",
+		        session->id, session->peer, terr.msg);
+		return (int)len;
+	}
+	rc = hv_plan_decode(msg, (size_t)len, &session->plan, &herr);
+	free(msg);
+	if (rc < 0) {
+		rcv_log(LOG_WARNING, "session %s (%s): bad plan: %s",
+		        session->id, session->peer, herr.msg);
+		rcv_session_refuse(session, "%s", herr.msg);
+		rcv_session_send(session, hv_plan_answer_encode(a, &herr));
+		return rc;
+	}
+	rcv_log(LOG_INFO,
+	        "session %s (%s): plan for '%s' (%s): %u vCPU, %" PRIu64
+	        " MiB, %zu disk(s)%s",
+	        session->id, session->peer, session->plan.name,
+	        session->plan.uuid, session->plan.vcpus,
+	        session->plan.memory_kib / 1024, session->plan.n_disks,
+	        session->plan.dry_run ? ", dry run" : "");
+	rc = rcv_session_check_plan(session);
+	if (rc == 0 && !session->plan.dry_run)
+		rc = rcv_session_make_dir(session);
+	if (rc == 0 && !session->plan.dry_run)
+		rc = rcv_session_make_disks(session);
+	a->ok = rc == 0;
+	if (!a->ok) {
+		a->session_dir[0] = '\0';
+		rcv_log(LOG_WARNING, "session %s (%s): plan refused: %s",
+		        session->id, session->peer, a->error);
+	}
+	pthread_mutex_lock(&session->lock);
+	if (a->ok && !session->plan.dry_run)
+		session->state = RCV_SESSION_PREPARED;
+	pthread_mutex_unlock(&session->lock);
+	if (rcv_session_send(session, hv_plan_answer_encode(a, &herr)) < 0)
+		return -EPIPE;
+	return rc;
+}
+
+/* --- after the plan -------------------------------------------------- */
+
+/* The migrator says the migration finished: is the VM running here? */
+static void rcv_session_commit(struct rcv_session *session)
+{
+	struct hv_ctl_msg reply = { .type = "result" };
+	struct hv_error herr = { 0 };
+	int state = 0, reason = 0;
+
+	if (hv_domain_state(session->conn, session->plan.uuid, &state, &reason,
+	                    &herr) < 0)
+		snprintf(reply.reason, sizeof(reply.reason), "%s", herr.msg);
+	else if (state != VIR_DOMAIN_RUNNING)
+		snprintf(reply.reason, sizeof(reply.reason),
+		         "'%s' is not running here (state %d)",
+		         session->plan.name, state);
+	else
+		reply.ok = true;
+	if (reply.ok) {
+		pthread_mutex_lock(&session->lock);
+		session->state = RCV_SESSION_COMMITTED;
+		pthread_mutex_unlock(&session->lock);
+		rcv_log(LOG_INFO, "session %s: '%s' runs here now; committed",
+		        session->id, session->plan.name);
+	}
+	rcv_session_send(session, hv_ctl_msg_encode(&reply, &herr));
+}
+
+/*
+ * Serve control messages until commit, abort, the peer's end, or the
+ * daemon stopping. Returns when the session is over.
+ */
+static void rcv_session_serve(struct rcv_session *session)
+{
+	struct pollfd pfd = { .fd = session->control_fd, .events = POLLIN };
+	struct tp_error terr = { 0 };
+	struct hv_error herr = { 0 };
+	struct hv_ctl_msg msg;
+	char *buf = NULL;
+	ssize_t len;
+
+	while (!session->srv->stop) {
+		if (tp_runner_wait(session->runner, 0, &terr)) {
+			rcv_log(LOG_WARNING,
+			        "session %s (%s): transport ended: %s",
+			        session->id, session->peer, terr.msg);
+			return;
+		}
+		if (poll(&pfd, 1, 500) <= 0)
+			continue;
+		len = tp_msg_recv(session->control_fd, &buf, 10000, &terr);
+		if (len < 0) {
+			rcv_log(LOG_INFO, "session %s: control ended: %s",
+			        session->id, terr.msg);
+			return;
+		}
+		if (hv_ctl_msg_decode(buf, (size_t)len, &msg, &herr) < 0) {
+			rcv_log(LOG_WARNING, "session %s (%s): %s", session->id,
+			        session->peer, herr.msg);
+			free(buf);
+			return;
+		}
+		free(buf);
+		buf = NULL;
+		if (!strcmp(msg.type, "commit")) {
+			rcv_session_commit(session);
+			if (session->state == RCV_SESSION_COMMITTED)
+				return;
+		} else if (!strcmp(msg.type, "abort")) {
+			rcv_log(LOG_INFO, "session %s: migrator aborted: %s",
+			        session->id, msg.reason[0] ? msg.reason : "-");
+			return;
+		} else {
+			rcv_log(LOG_WARNING, "session %s (%s): unexpected '%s'",
+			        session->id, session->peer, msg.type);
+			return;
+		}
+	}
+}
+
+/* End the relays and channels: no peer may reach libvirt any more. */
+static void rcv_session_close_relays(struct rcv_session *session)
+{
+	unsigned int i;
+
+	for (i = 0; i < session->n_relays; i++) {
+		shutdown(session->relays[i].client_fd, SHUT_RDWR);
+		shutdown(session->relays[i].daemon_fd, SHUT_RDWR);
+	}
+	for (i = 0; i < session->n_relays; i++) {
+		pthread_join(session->relays[i].thread, NULL);
+		close(session->relays[i].client_fd);
+		close(session->relays[i].daemon_fd);
+	}
+	session->n_relays = 0;
+}
+
+static void rcv_session_remove_dir(struct rcv_session *session)
+{
+	static const char *const socks[] = { "mem.sock", "nbd.sock" };
+	char path[512];
+	size_t i;
+
+	if (!session->dir_made)
+		return;
+	for (i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s",
+		         session->answer.session_dir, socks[i]);
+		unlink(path);
+	}
+	if (rmdir(session->answer.session_dir) < 0)
+		rcv_log(LOG_WARNING, "session %s: remove %s: %s", session->id,
+		        session->answer.session_dir, strerror(errno));
+	session->dir_made = false;
+}
+
+/*
+ * Remove what a failed migration left here. A VM that runs here is kept
+ * with its disks: the migration reached the point where the source let go
+ * of it, and the migrator only missed saying so.
+ */
+static void rcv_session_cleanup(struct rcv_session *session)
+{
+	struct hv_error herr = { 0 };
+	int state = 0, reason = 0;
+	bool keep = session->state == RCV_SESSION_COMMITTED;
+	size_t i;
+
+	rcv_session_close_relays(session);
+	if (!keep && session->conn && session->uuid[0] &&
+	    hv_domain_state(session->conn, session->uuid, &state, &reason,
+	                    NULL) == 0 &&
+	    state == VIR_DOMAIN_RUNNING) {
+		rcv_log(LOG_WARNING,
+		        "session %s: '%s' runs here, but the migrator never "
+		        "confirmed; keeping it",
+		        session->id, session->plan.name);
+		keep = true;
+	}
+	if (!keep && session->conn && session->state != RCV_SESSION_HELLO) {
+		if (hv_domain_remove(session->conn, session->uuid, &herr) < 0)
+			rcv_log(LOG_ERR, "session %s: removing '%s': %s",
+			        session->id, session->plan.name, herr.msg);
+		for (i = 0; i < session->answer.n_disks; i++) {
+			if (!session->disk_made[i])
+				continue;
+			if (hv_image_remove(session->answer.disks[i].path,
+			                    &herr) < 0)
+				rcv_log(LOG_ERR, "session %s: %s", session->id,
+				        herr.msg);
+		}
+		rcv_log(LOG_INFO, "session %s: removed what it created",
+		        session->id);
+	} else if (!keep) {
+		for (i = 0; i < HV_MAX_DISKS; i++)
+			if (session->disk_made[i])
+				hv_image_remove(session->answer.disks[i].path,
+				                NULL);
+	}
+	rcv_session_remove_dir(session);
+}
+
+void *rcv_session_main(void *arg)
+{
+	struct rcv_session *session = arg;
+	struct rcv_server *srv = session->srv;
+	struct tp_error err = { 0 };
+	int rc;
+
+	tp_session_set_on_open(session->tp, rcv_session_on_open, session);
+	rc = tp_session_handshake(session->tp, &err);
+	if (rc == -EALREADY)
+		goto out; /* a stripe or a resume of a running session */
+	if (rc < 0) {
+		rcv_log(LOG_WARNING, "refused: %s", err.msg);
+		goto out;
+	}
+	snprintf(session->peer, sizeof(session->peer), "%s",
+	         tp_session_peer(session->tp));
+	rcv_log(LOG_INFO, "session %s: %s authenticated", session->id,
+	        session->peer);
+	session->runner = tp_runner_start(session->tp, &err);
+	if (!session->runner) {
+		rcv_log(LOG_ERR, "session %s: %s", session->id, err.msg);
+		goto out;
+	}
+	if (rcv_session_plan(session) == 0 && !session->plan.dry_run)
+		rcv_session_serve(session);
+	rcv_session_cleanup(session);
+out:
+	/*
+	 * Stop the transport last, so the peer hears the answer or the
+	 * result: it closes the session once it has read it.
+	 */
+	if (session->control_fd >= 0)
+		shutdown(session->control_fd, SHUT_WR);
+	if (session->runner)
+		tp_runner_wait(session->runner, 5000, NULL);
+	tp_runner_stop(session->runner, NULL);
+	session->runner = NULL;
+	if (session->control_fd >= 0)
+		close(session->control_fd);
+	session->control_fd = -1;
+	if (session->conn)
+		virConnectClose(session->conn);
+	session->conn = NULL;
+	hv_plan_clear(&session->plan);
+	tp_session_free(session->tp);
+	session->tp = NULL;
+	pthread_mutex_lock(&srv->lock);
+	session->done = true;
+	pthread_mutex_unlock(&srv->lock);
+	return NULL;
+}

@@ -1,0 +1,72 @@
+/*
+ * session.h: one migration being received.
+ *
+ * A session thread owns everything it creates: the transport session, the
+ * per-session socket directory, the disks and, until the migrator commits,
+ * the destination domain. Whatever ends it (a refused plan, an abort, the
+ * peer gone past the resume limit, the daemon stopping), it removes what a
+ * failed migration left, and never a VM that runs here.
+ */
+#ifndef RCV_SESSION_H
+#define RCV_SESSION_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/queue.h>
+
+#include <libvirt/libvirt.h>
+
+#include "hypervisor/plan.h"
+#include "receiver/server.h"
+#include "transport/runner.h"
+
+#define RCV_SESSION_RELAYS 16
+
+enum rcv_session_state {
+	RCV_SESSION_HELLO,     /* authenticated, waiting for the plan */
+	RCV_SESSION_PREPARED,  /* plan accepted: disks made, relay open */
+	RCV_SESSION_COMMITTED, /* the VM runs here; keep everything */
+	RCV_SESSION_ENDED,
+};
+
+struct rcv_relay {
+	pthread_t thread;
+	int client_fd; /* our end of the channel */
+	int daemon_fd; /* libvirtd */
+	struct rcv_session *session;
+};
+
+struct rcv_session {
+	LIST_ENTRY(rcv_session) entry; /* srv->sessions, under srv->lock */
+	struct rcv_server *srv;
+	struct tp_session *tp;
+	struct tp_runner *runner;
+	pthread_t thread;
+	char id[17];          /* 16 hex digits, names the socket directory */
+	char peer[256];       /* for the log */
+	char uuid[37];        /* claimed UUID, "" before the plan */
+	bool done;            /* thread finished; srv->lock */
+	pthread_mutex_t lock; /* state, control_fd, relays */
+	pthread_cond_t cond;
+	enum rcv_session_state state;
+	int control_fd; /* our end of the control channel, -1 */
+	struct rcv_relay relays[RCV_SESSION_RELAYS];
+	unsigned int n_relays;
+	struct hv_plan plan;
+	struct hv_plan_answer answer;
+	bool dir_made;
+	bool disk_made[HV_MAX_DISKS];
+	virConnectPtr conn;
+};
+
+/* Take tp (accepted, not yet handshaken). NULL on ENOMEM. */
+struct rcv_session *rcv_session_new(struct rcv_server *srv,
+                                    struct tp_session *tp);
+
+/* The session's thread: handshake, plan, relay, end, clean up. */
+void *rcv_session_main(void *arg);
+
+/* Join-side teardown after the thread ended. NULL-safe. */
+void rcv_session_free(struct rcv_session *session);
+
+#endif

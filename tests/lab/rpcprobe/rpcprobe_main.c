@@ -1,0 +1,185 @@
+/*
+ * sf-rpcprobe: an authenticated peer that misbehaves on purpose.
+ *
+ * It sends a receiver a valid plan for a small VM, then uses the libvirt
+ * relay the receiver grants for it to try calls that migration never
+ * needs: listing every domain, and starting a domain of its own choosing.
+ * The receiver must refuse both with a libvirt error while the connection
+ * itself (an allowed call) works. Exit 0 when everything was refused as it
+ * should be, 1 when anything got through, 2 on setup trouble.
+ *
+ *   sf-rpcprobe --to HOST[:PORT] --cert F --key F --ca F --peer-id ID
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "hypervisor/plan.h"
+#include "hypervisor/virt.h"
+#include "migrator/relay.h"
+#include "transport/runner.h"
+#include "transport/tp_addr.h"
+#include "transport/tp_msg.h"
+
+static const char probe_xml[] =
+    "<domain type='qemu'><name>sf-probe-evil</name><memory unit='MiB'>64"
+    "</memory><os><type arch='x86_64'>hvm</type></os><devices><disk "
+    "type='file' device='disk'><source file='/etc/shadow'/><target "
+    "dev='vda'/></disk></devices></domain>";
+
+static int probe(struct tp_session *tp, int control_fd)
+{
+	struct hv_plan plan = { .version = HV_PLAN_VERSION };
+	struct hv_plan_answer answer;
+	struct hv_error herr = { 0 };
+	struct tp_error err = { 0 };
+	struct mig_relay *relay;
+	virConnectPtr dconn;
+	virDomainPtr *doms = NULL, dom;
+	char *json, *msg = NULL, uri[512];
+	ssize_t len;
+	int through = 0, n;
+
+	snprintf(plan.name, sizeof(plan.name), "sf-probe");
+	snprintf(plan.uuid, sizeof(plan.uuid),
+	         "5f0e0000-0000-4000-8000-00000000beef");
+	snprintf(plan.virt_type, sizeof(plan.virt_type), "qemu");
+	snprintf(plan.arch, sizeof(plan.arch), "x86_64");
+	plan.memory_kib = 65536;
+	plan.vcpus = 1;
+	plan.parallel = 1;
+	json = hv_plan_encode(&plan, &herr);
+	if (!json || tp_msg_send(control_fd, json, strlen(json), &err) < 0) {
+		fprintf(stderr, "sf-rpcprobe: plan: %s%s\n", herr.msg, err.msg);
+		free(json);
+		return 2;
+	}
+	free(json);
+	len = tp_msg_recv(control_fd, &msg, 30000, &err);
+	if (len < 0 ||
+	    hv_plan_answer_decode(msg, (size_t)len, &answer, &herr) < 0 ||
+	    !answer.ok) {
+		fprintf(stderr, "sf-rpcprobe: no accepted plan: %s%s%s\n",
+		        err.msg, herr.msg, len >= 0 ? answer.error : "");
+		free(msg);
+		return 2;
+	}
+	free(msg);
+	relay = mig_relay_start(tp, answer.session_dir, 0, 0, &err);
+	if (!relay) {
+		fprintf(stderr, "sf-rpcprobe: relay: %s\n", err.msg);
+		return 2;
+	}
+	snprintf(uri, sizeof(uri), "qemu+unix:///system?socket=%s/libvirt.sock",
+	         answer.session_dir);
+	dconn = virConnectOpen(uri);
+	if (!dconn) {
+		fprintf(stderr,
+		        "sf-rpcprobe: connect (an allowed call) "
+		        "failed: %s\n",
+		        virGetLastErrorMessage());
+		mig_relay_stop(relay);
+		return 2;
+	}
+	printf("ALLOWED connect: opened the receiver's libvirt\n");
+	n = virConnectListAllDomains(dconn, &doms, 0);
+	if (n >= 0) {
+		printf("THROUGH list-all-domains: %d domains listed\n", n);
+		through++;
+		while (n > 0)
+			virDomainFree(doms[--n]);
+		free(doms);
+	} else {
+		printf("REFUSED list-all-domains: %s\n",
+		       virGetLastErrorMessage());
+	}
+	dom = virDomainCreateXML(dconn, probe_xml, 0);
+	if (dom) {
+		printf("THROUGH create-xml: a domain was started\n");
+		virDomainDestroy(dom);
+		virDomainFree(dom);
+		through++;
+	} else {
+		printf("REFUSED create-xml: %s\n", virGetLastErrorMessage());
+	}
+	virConnectClose(dconn);
+	mig_relay_stop(relay);
+	return through ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "ca", required_argument, NULL, 'a' },
+		{ "peer-id", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tp_session_conf conf = { 0 };
+	struct tp_error err = { 0 };
+	struct tp_runner *runner;
+	struct tp_session *tp;
+	const char *allow[2] = { NULL, NULL }, *to = NULL;
+	char host[256];
+	uint16_t port = TP_DEFAULT_PORT;
+	int opt, sv[2], rc;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			to = optarg;
+			break;
+		case 'c':
+			conf.tls.cert_file = optarg;
+			break;
+		case 'k':
+			conf.tls.key_file = optarg;
+			break;
+		case 'a':
+			conf.tls.ca_file = optarg;
+			break;
+		case 'p':
+			allow[0] = optarg;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!to || !allow[0] ||
+	    tp_addr_parse(to, TP_DEFAULT_PORT, host, sizeof(host), &port) < 0) {
+		fprintf(stderr, "usage: sf-rpcprobe --to HOST[:PORT] --cert F "
+		                "--key F --ca F --peer-id ID\n");
+		return 2;
+	}
+	conf.tls.allow = allow;
+	hv_virt_init();
+	tp = tp_session_connect(&conf, host, port, &err);
+	if (!tp || tp_session_handshake(tp, &err) < 0) {
+		fprintf(stderr, "sf-rpcprobe: %s\n", err.msg);
+		tp_session_free(tp);
+		return 2;
+	}
+	runner = tp_runner_start(tp, &err);
+	if (!runner ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
+	    tp_session_post_chan(tp, "control", TP_PRIO_CONTROL, sv[1]) < 0) {
+		fprintf(stderr, "sf-rpcprobe: session setup failed\n");
+		return 2;
+	}
+	rc = probe(tp, sv[0]);
+	shutdown(sv[0], SHUT_WR);
+	tp_runner_wait(runner, 10000, NULL);
+	close(sv[0]);
+	tp_runner_stop(runner, NULL);
+	tp_session_free(tp);
+	return rc;
+}
