@@ -231,6 +231,10 @@ static int mig_connect(struct mig_run *r)
 	int sv[2];
 
 	conf.codec = TP_CODEC_AUTO;
+	if (o->keepalive_timeout_ms) {
+		conf.dead_ms = o->keepalive_timeout_ms;
+		conf.keepalive_ms = o->keepalive_timeout_ms / 4;
+	}
 	if (o->bandwidth_bps)
 		conf.rate_cap_bps = o->bandwidth_bps * 8u;
 	if (o->psk) {

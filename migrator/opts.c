@@ -49,6 +49,8 @@ static const char usage_migrate[] =
 	"                              (one line IDENTITY:HEX, mode 0600)\n"
 	"      --peer-id IDENTITY      the receiver's identity (SAN DNS/URI or\n"
 	"                              CN; default: HOST of --to)\n"
+	"      --keepalive-timeout MS  a WAN connection silent this long is\n"
+	"                              re-established (default 5000)\n"
 	"what moves:\n"
 	"      --shared-disk TARGET    disk TARGET (e.g. vdb) is on shared\n"
 	"                              storage: do not copy it (repeatable)\n"
@@ -149,6 +151,7 @@ enum {
 	OPT_CA,
 	OPT_PSK,
 	OPT_PEER_ID,
+	OPT_KEEPALIVE_TIMEOUT,
 	OPT_SHARED_DISK,
 	OPT_PERSISTENT,
 	OPT_UNDEFINE_SOURCE,
@@ -169,6 +172,8 @@ static const struct option migrate_longopts[] = {
 	{ "ca", required_argument, NULL, OPT_CA },
 	{ "psk", required_argument, NULL, OPT_PSK },
 	{ "peer-id", required_argument, NULL, OPT_PEER_ID },
+	{ "keepalive-timeout", required_argument, NULL,
+	  OPT_KEEPALIVE_TIMEOUT },
 	{ "shared-disk", required_argument, NULL, OPT_SHARED_DISK },
 	{ "persistent", no_argument, NULL, OPT_PERSISTENT },
 	{ "undefine-source", no_argument, NULL, OPT_UNDEFINE_SOURCE },
@@ -231,6 +236,14 @@ static int migrate_opt(struct mig_opts *o, int c, const char *name,
 		return 0;
 	case OPT_UNDEFINE_SOURCE:
 		o->undefine_source = true;
+		return 0;
+	case OPT_KEEPALIVE_TIMEOUT:
+		if (parse_u64(optarg, 1000, 600000, &v) < 0)
+			return fail(err, errlen,
+				    "--keepalive-timeout: bad value '%s': "
+				    "expected milliseconds from 1000 to 600000",
+				    optarg);
+		o->keepalive_timeout_ms = (uint32_t)v;
 		return 0;
 	case OPT_MAX_DOWNTIME:
 		if (parse_u64(optarg, 1, 600000, &v) < 0)
