@@ -4,6 +4,7 @@
 #include "hypervisor/migrate.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <libvirt/virterror.h>
@@ -71,69 +72,52 @@ out:
 	return ddom;
 }
 
-static uint64_t hv_job_ull(virTypedParameterPtr params, int n, const char *name,
-                           bool *found)
-{
-	unsigned long long v = 0;
-
-	if (virTypedParamsGetULLong(params, n, name, &v) == 1) {
-		if (found)
-			*found = true;
-		return v;
-	}
-	return 0;
-}
+/* The unsigned job statistics we read, and where they go. */
+static const struct {
+	const char *name;
+	size_t offset;
+} hv_job_fields[] = {
+	{ VIR_DOMAIN_JOB_MEMORY_TOTAL, offsetof(struct hv_job, mem_total) },
+	{ VIR_DOMAIN_JOB_MEMORY_PROCESSED,
+	  offsetof(struct hv_job, mem_processed) },
+	{ VIR_DOMAIN_JOB_MEMORY_REMAINING,
+	  offsetof(struct hv_job, mem_remaining) },
+	{ VIR_DOMAIN_JOB_MEMORY_BPS, offsetof(struct hv_job, mem_bps) },
+	{ VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE,
+	  offsetof(struct hv_job, mem_dirty_rate) },
+	{ VIR_DOMAIN_JOB_MEMORY_ITERATION,
+	  offsetof(struct hv_job, mem_iteration) },
+	{ VIR_DOMAIN_JOB_DISK_TOTAL, offsetof(struct hv_job, disk_total) },
+	{ VIR_DOMAIN_JOB_DISK_PROCESSED,
+	  offsetof(struct hv_job, disk_processed) },
+	{ VIR_DOMAIN_JOB_DISK_REMAINING,
+	  offsetof(struct hv_job, disk_remaining) },
+	{ VIR_DOMAIN_JOB_DOWNTIME, offsetof(struct hv_job, downtime_ms) },
+};
 
 int hv_job_sample(virDomainPtr dom, unsigned int flags, struct hv_job *job,
                   struct hv_error *err)
 {
 	virTypedParameterPtr p = NULL;
-	uint64_t page_size;
-	int n = 0, type = 0, op = 0;
+	unsigned long long v, page_size = 0;
+	int n = 0, type = 0;
+	size_t i;
 
 	memset(job, 0, sizeof(*job));
 	if (virDomainGetJobStats(dom, &type, &p, &n, flags) < 0)
 		return hv_virt_error(err, -EIO, "job statistics");
 	job->type = type;
-	virTypedParamsGetInt(p, n, VIR_DOMAIN_JOB_OPERATION, &op);
-	job->operation = op;
-	job->time_elapsed_ms =
-	    hv_job_ull(p, n, VIR_DOMAIN_JOB_TIME_ELAPSED, NULL);
-	job->data_total = hv_job_ull(p, n, VIR_DOMAIN_JOB_DATA_TOTAL, NULL);
-	job->data_processed =
-	    hv_job_ull(p, n, VIR_DOMAIN_JOB_DATA_PROCESSED, NULL);
-	job->data_remaining =
-	    hv_job_ull(p, n, VIR_DOMAIN_JOB_DATA_REMAINING, NULL);
-	job->mem_total = hv_job_ull(p, n, VIR_DOMAIN_JOB_MEMORY_TOTAL, NULL);
-	job->mem_processed =
-	    hv_job_ull(p, n, VIR_DOMAIN_JOB_MEMORY_PROCESSED, NULL);
-	job->mem_remaining =
-	    hv_job_ull(p, n, VIR_DOMAIN_JOB_MEMORY_REMAINING, NULL);
-	job->mem_bps = hv_job_ull(p, n, VIR_DOMAIN_JOB_MEMORY_BPS, NULL);
-	page_size = hv_job_ull(p, n, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, NULL);
-	job->mem_dirty_rate =
-	    hv_job_ull(p, n, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, NULL) *
-	    (page_size ? page_size : 4096u);
-	job->mem_iteration =
-	    hv_job_ull(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, NULL);
-	job->mem_postcopy_reqs =
-	    hv_job_ull(p, n, VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS, NULL);
-	job->disk_total = hv_job_ull(p, n, VIR_DOMAIN_JOB_DISK_TOTAL, NULL);
-	job->disk_processed =
-	    hv_job_ull(p, n, VIR_DOMAIN_JOB_DISK_PROCESSED, NULL);
-	job->disk_remaining =
-	    hv_job_ull(p, n, VIR_DOMAIN_JOB_DISK_REMAINING, NULL);
-	job->downtime_ms =
-	    hv_job_ull(p, n, VIR_DOMAIN_JOB_DOWNTIME, &job->has_downtime);
-	job->setup_ms = hv_job_ull(p, n, VIR_DOMAIN_JOB_SETUP_TIME, NULL);
-	{
-		int throttle = 0;
-
-		if (virTypedParamsGetInt(p, n,
-		                         VIR_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE,
-		                         &throttle) == 1)
-			job->auto_converge_throttle = (uint64_t)throttle;
-	}
+	for (i = 0; i < sizeof(hv_job_fields) / sizeof(hv_job_fields[0]); i++)
+		if (virTypedParamsGetULLong(p, n, hv_job_fields[i].name, &v) ==
+		    1)
+			*(uint64_t *)((char *)job + hv_job_fields[i].offset) =
+			    v;
+	job->has_downtime =
+	    virTypedParamsGet(p, n, VIR_DOMAIN_JOB_DOWNTIME) != NULL;
+	/* libvirt counts dirty pages; we count bytes. */
+	virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE,
+	                        &page_size);
+	job->mem_dirty_rate *= page_size ? page_size : 4096u;
 	virTypedParamsFree(p, n);
 	return 0;
 }

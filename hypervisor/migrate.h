@@ -39,20 +39,14 @@ virDomainPtr hv_migrate_run(virDomainPtr dom, virConnectPtr dconn,
 
 /* A job statistics sample; fields libvirt did not report are 0. */
 struct hv_job {
-	int type;      /* VIR_DOMAIN_JOB_*; NONE: no job */
-	int operation; /* VIR_DOMAIN_JOB_OPERATION_* */
-	uint64_t time_elapsed_ms;
-	uint64_t data_total, data_processed, data_remaining;
+	int type; /* VIR_DOMAIN_JOB_*; NONE: no job */
 	uint64_t mem_total, mem_processed, mem_remaining;
 	uint64_t mem_bps;        /* bytes/s */
 	uint64_t mem_dirty_rate; /* bytes/s */
 	uint64_t mem_iteration;
-	uint64_t mem_postcopy_reqs;
 	uint64_t disk_total, disk_processed, disk_remaining;
-	uint64_t downtime_ms; /* completed jobs */
-	uint64_t setup_ms;
+	uint64_t downtime_ms; /* completed jobs, when has_downtime */
 	bool has_downtime;
-	uint64_t auto_converge_throttle;
 };
 
 /* Sample the current job (flags 0) or the completed one

@@ -195,6 +195,18 @@ int hv_domain_state(virConnectPtr conn, const char *uuid, int *state,
 	return rc;
 }
 
+int hv_domain_undefine(virDomainPtr dom, struct hv_error *err)
+{
+	if (virDomainIsPersistent(dom) == 1 &&
+	    virDomainUndefineFlags(
+	        dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+	                 VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+	                 VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA |
+	                 VIR_DOMAIN_UNDEFINE_NVRAM) < 0)
+		return hv_virt_error(err, -EIO, "undefine");
+	return 0;
+}
+
 int hv_domain_remove(virConnectPtr conn, const char *uuid, struct hv_error *err)
 {
 	virDomainPtr dom = virDomainLookupByUUIDString(conn, uuid);
@@ -207,13 +219,8 @@ int hv_domain_remove(virConnectPtr conn, const char *uuid, struct hv_error *err)
 	if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0 &&
 	    virDomainIsActive(dom) == 1)
 		rc = hv_virt_error(err, -EIO, "destroy");
-	if (rc == 0 && virDomainIsPersistent(dom) == 1 &&
-	    virDomainUndefineFlags(
-	        dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-	                 VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-	                 VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA |
-	                 VIR_DOMAIN_UNDEFINE_NVRAM) < 0)
-		rc = hv_virt_error(err, -EIO, "undefine");
+	if (rc == 0)
+		rc = hv_domain_undefine(dom, err);
 	virDomainFree(dom);
 	return rc;
 }

@@ -63,6 +63,12 @@ int hv_domain_state(virConnectPtr conn, const char *uuid, int *state,
                     int *reason, struct hv_error *err);
 
 /*
+ * Undefine dom if it is persistent, with its managed save, snapshot and
+ * checkpoint metadata and NVRAM (not its disks). 0 for a transient one.
+ */
+int hv_domain_undefine(virDomainPtr dom, struct hv_error *err);
+
+/*
  * Remove the domain with this UUID: destroy it if it runs, undefine it if
  * it is defined (keeping no storage: disks are the caller's). 0 also when
  * there is no such domain.

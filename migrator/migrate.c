@@ -76,9 +76,7 @@ struct mig_run {
 	bool postcopy;
 	char reason[512]; /* why we stopped it, "" if we did not */
 	bool gave_up;
-	uint64_t downtime_ms;
-	bool has_downtime;
-	struct hv_job done_job;
+	struct hv_job done_job; /* completed job statistics, if any */
 };
 
 static uint64_t mig_now_ms(void)
@@ -93,7 +91,12 @@ static uint64_t mig_now_ms(void)
 static int mig_fail(struct mig_run *r, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static const char *mig_where(struct mig_run *r, char *buf, size_t len)
+/*
+ * Where the VM runs now, for the failure report. A source the failed
+ * migration left paused is resumed first: the VM keeps running at the
+ * source.
+ */
+static const char *mig_where_resume(struct mig_run *r, char *buf, size_t len)
 {
 	int state = 0, reason = 0;
 
@@ -126,8 +129,8 @@ static int mig_fail(struct mig_run *r, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	mig_events_failed(r->ev, reason, mig_where(r, where, sizeof(where)),
-	                  code);
+	mig_events_failed(r->ev, reason,
+	                  mig_where_resume(r, where, sizeof(where)), code);
 	return code;
 }
 
@@ -602,11 +605,8 @@ static int mig_commit(struct mig_run *r)
 
 	if (hv_job_sample(r->dom, VIR_DOMAIN_JOB_STATS_COMPLETED, &job, NULL) ==
 	        0 &&
-	    job.has_downtime) {
-		r->downtime_ms = job.downtime_ms;
-		r->has_downtime = true;
+	    job.has_downtime)
 		r->done_job = job;
-	}
 	if (mig_send_json(r, hv_ctl_msg_encode(&msg, &herr)) < 0 ||
 	    (len = tp_msg_recv(r->control_fd, &buf, MIG_RESULT_WAIT_MS, &err)) <
 	        0 ||
@@ -618,21 +618,14 @@ static int mig_commit(struct mig_run *r)
 		               : herr.msg[0] ? herr.msg
 		                             : err.msg);
 	free(buf);
-	if (r->o->undefine_source && r->persistent_src &&
-	    virDomainUndefineFlags(
-	        r->dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-	                    VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-	                    VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA |
-	                    VIR_DOMAIN_UNDEFINE_NVRAM) < 0) {
-		hv_virt_error(&herr, -EIO, "undefine at the source");
-		mig_events_log(r->ev, "warn", "%s", herr.msg);
-	}
+	if (r->o->undefine_source && hv_domain_undefine(r->dom, &herr) < 0)
+		mig_events_log(r->ev, "warn", "at the source: %s", herr.msg);
 	tp_runner_stats(r->runner, &st);
 	mig_events_log(r->ev, "info",
 	               "transport: %" PRIu64 " resumes, %" PRIu64
 	               " frames resent",
 	               st.resumes, st.tx_resent);
-	result.downtime_ms = r->downtime_ms;
+	result.downtime_ms = r->done_job.downtime_ms;
 	result.total_ms = mig_now_ms() - r->t0_ms;
 	result.raw_bytes = st.tx_raw;
 	result.wire_bytes = st.tx_wire;

@@ -18,8 +18,6 @@
 
 #define RCV_ACCEPT_SLICE_MS 200
 
-static const char *rcv_server_allow[RCV_MAX_ALLOW + 1];
-
 /* mkdir -p for the directories the daemon owns. */
 static int rcv_mkdirs(const char *path, mode_t mode, struct tp_error *err)
 {
@@ -59,12 +57,12 @@ static int rcv_server_creds(struct rcv_server *srv, struct tp_error *err)
 		return 0;
 	}
 	for (i = 0; i < o->n_allow && i < RCV_MAX_ALLOW; i++)
-		rcv_server_allow[i] = o->allow[i];
-	rcv_server_allow[i] = NULL;
+		srv->allow[i] = o->allow[i];
+	srv->allow[i] = NULL;
 	srv->conf.tls.ca_file = o->ca;
 	srv->conf.tls.cert_file = o->cert;
 	srv->conf.tls.key_file = o->key;
-	srv->conf.tls.allow = rcv_server_allow;
+	srv->conf.tls.allow = srv->allow;
 	return 0;
 }
 
@@ -147,10 +145,8 @@ static void rcv_server_reap(struct rcv_server *srv, bool all)
 			if (session->done || all)
 				break;
 		}
-		if (session) {
+		if (session)
 			LIST_REMOVE(session, entry);
-			srv->n_sessions--;
-		}
 		pthread_mutex_unlock(&srv->lock);
 		if (!session)
 			return;
@@ -186,11 +182,9 @@ void rcv_server_run(struct rcv_server *srv)
 		}
 		pthread_mutex_lock(&srv->lock);
 		LIST_INSERT_HEAD(&srv->sessions, session, entry);
-		srv->n_sessions++;
 		if (pthread_create(&session->thread, NULL, rcv_session_main,
 		                   session) != 0) {
 			LIST_REMOVE(session, entry);
-			srv->n_sessions--;
 			pthread_mutex_unlock(&srv->lock);
 			rcv_log(LOG_ERR, "accept: cannot start a thread");
 			tp_session_free(tp);
@@ -199,7 +193,7 @@ void rcv_server_run(struct rcv_server *srv)
 		}
 		pthread_mutex_unlock(&srv->lock);
 	}
-	rcv_log(LOG_INFO, "stopping: ending %u session(s)", srv->n_sessions);
+	rcv_log(LOG_INFO, "stopping: ending the sessions still running");
 	rcv_server_reap(srv, true);
 }
 

@@ -24,6 +24,7 @@ struct rcv_server {
 	const struct rcv_opts *opts;
 	struct tp_session_conf conf;
 	struct tp_psk psk;
+	const char *allow[RCV_MAX_ALLOW + 1]; /* opts' allowlist, NULL-ended */
 	struct tp_listener *listener;
 	char libvirt_sock[256]; /* the local daemon's socket, for the relay */
 	char storage_dir[4096]; /* absolute */
@@ -32,7 +33,6 @@ struct rcv_server {
 	atomic_int stop;
 	pthread_mutex_t lock;
 	LIST_HEAD(, rcv_session) sessions; /* under lock */
-	unsigned int n_sessions;           /* under lock */
 };
 
 /* Set up from opts (which must outlive the server): credentials, the

@@ -478,8 +478,7 @@ static int rcv_session_make_disks(struct rcv_session *session)
 		if (hv_image_create(d->path, d->format,
 		                    plan->disks[i].virtual_size, &herr) < 0)
 			return rcv_session_refuse(session, "%s", herr.msg);
-		session->disk_made[i] = true;
-		a->n_disks++;
+		a->n_disks++; /* made: from now on cleanup removes it */
 		rcv_session_check_line(session, "disk %s: created %s (%s)",
 		                       d->target, d->path, d->format);
 	}
@@ -708,25 +707,20 @@ static void rcv_session_cleanup(struct rcv_session *session)
 		        session->id, session->plan.name);
 		keep = true;
 	}
-	if (!keep && session->conn && session->state != RCV_SESSION_HELLO) {
-		if (hv_domain_remove(session->conn, session->uuid, &herr) < 0)
+	if (!keep) {
+		/* Before the plan was accepted no domain can be ours. */
+		if (session->conn && session->state != RCV_SESSION_HELLO &&
+		    hv_domain_remove(session->conn, session->uuid, &herr) < 0)
 			rcv_log(LOG_ERR, "session %s: removing '%s': %s",
 			        session->id, session->plan.name, herr.msg);
-		for (i = 0; i < session->answer.n_disks; i++) {
-			if (!session->disk_made[i])
-				continue;
+		for (i = 0; i < session->answer.n_disks; i++)
 			if (hv_image_remove(session->answer.disks[i].path,
 			                    &herr) < 0)
 				rcv_log(LOG_ERR, "session %s: %s", session->id,
 				        herr.msg);
-		}
-		rcv_log(LOG_INFO, "session %s: removed what it created",
-		        session->id);
-	} else if (!keep) {
-		for (i = 0; i < HV_MAX_DISKS; i++)
-			if (session->disk_made[i])
-				hv_image_remove(session->answer.disks[i].path,
-				                NULL);
+		if (session->state != RCV_SESSION_HELLO)
+			rcv_log(LOG_INFO, "session %s: removed what it created",
+			        session->id);
 	}
 	rcv_session_remove_dir(session);
 }

@@ -53,9 +53,8 @@ struct rcv_session {
 	struct rcv_relay relays[RCV_SESSION_RELAYS];
 	unsigned int n_relays;
 	struct hv_plan plan;
-	struct hv_plan_answer answer;
+	struct hv_plan_answer answer; /* its disks[0..n_disks) exist here */
 	bool dir_made;
-	bool disk_made[HV_MAX_DISKS];
 	virConnectPtr conn;
 };
 

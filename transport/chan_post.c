@@ -6,6 +6,7 @@
  * here; the session's thread opens the channel at its next step.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@ int tp_session_post_chan(struct tp_session *session, const char *name,
 	post->fd = local_fd;
 	pthread_mutex_lock(&session->post_lock);
 	STAILQ_INSERT_TAIL(&session->posted, post, entry);
+	atomic_store(&session->post_pending, true);
 	pthread_mutex_unlock(&session->post_lock);
 	tp_session_wake(session);
 	return 0;
@@ -52,6 +54,7 @@ static struct tp_chan_post *tp_chan_post_take(struct tp_session *session)
 	pthread_mutex_lock(&session->post_lock);
 	first = STAILQ_FIRST(&session->posted);
 	STAILQ_INIT(&session->posted);
+	atomic_store(&session->post_pending, false);
 	pthread_mutex_unlock(&session->post_lock);
 	return first;
 }
@@ -61,6 +64,9 @@ void tp_chan_post_drain(struct tp_session *session)
 	struct tp_chan_post *post, *next;
 	struct tp_error err;
 
+	/* Every loop step calls this: leave at once when nothing waits. */
+	if (!atomic_load(&session->post_pending))
+		return;
 	if (session->state != TP_SESSION_OPEN &&
 	    session->state != TP_SESSION_FAILED &&
 	    session->state != TP_SESSION_CLOSED)

@@ -223,6 +223,7 @@ struct tp_session {
 	volatile int stop;
 	/* channels posted by other threads (tp_session_post_chan) */
 	pthread_mutex_t post_lock;
+	_Atomic bool post_pending; /* posted is not empty: a cheap check */
 	STAILQ_HEAD(, tp_chan_post) posted;
 };
 
