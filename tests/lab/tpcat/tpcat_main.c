@@ -402,7 +402,7 @@ struct tpcat_sender {
 	int fd;
 	uint64_t bytes;
 	uint64_t seed;
-	int file_fd; /* -1, or send this file's contents */
+	int file_fd;      /* -1, or send this file's contents */
 	atomic_int *stop; /* NULL, or stop early when set */
 	struct tpcat_hash hash;
 	char reply[TPCAT_REPLY_MAX];
@@ -742,19 +742,22 @@ out:
 
 static void tpcat_usage(FILE *out)
 {
-	fputs("usage:\n"
-	      "  sf-tpcat listen --addr ADDR:PORT TLS [--resume-ms N] "
-	      "[--stripes N]\n"
-	      "  sf-tpcat send --to ADDR:PORT TLS --service NAME --bytes N "
-	      "[--seed S]\n"
-	      "  sf-tpcat send --to ADDR:PORT TLS --service NAME --file PATH\n"
-	      "  sf-tpcat rtt --to ADDR:PORT TLS --count N [--size B] "
-	      "[--bulk-bytes M]\n"
-	      "           [--interval-ms N] [--warmup-ms N]\n"
-	      "TLS: --cert FILE --key FILE --ca FILE --allow ID..., or "
-	      "--psk FILE\n"
-	      "also: --codec raw|lz4|zstd|auto, --link-mbps N, --timeout-ms N\n",
-	      out);
+	fputs(
+	    "usage:\n"
+	    "  sf-tpcat listen --addr ADDR:PORT TLS [--resume-ms N] "
+	    "[--stripes N]\n"
+	    "  sf-tpcat send --to ADDR:PORT TLS --service NAME --bytes N "
+	    "[--seed S]\n"
+	    "  sf-tpcat send --to ADDR:PORT TLS --service NAME --file PATH\n"
+	    "  sf-tpcat rtt --to ADDR:PORT TLS --count N [--size B] "
+	    "[--bulk-bytes M]\n"
+	    "           [--interval-ms N] [--warmup-ms N]\n"
+	    "TLS: --cert FILE --key FILE --ca FILE --allow ID..., or "
+	    "--psk FILE\n"
+	    "also: --codec raw|lz4|zstd|auto, --link-mbps N, --timeout-ms N,\n"
+	    "      --keepalive-timeout MS (a connection silent this long is\n"
+	    "      re-established; default 5000)\n",
+	    out);
 }
 
 static int tpcat_num(const char *opt, const char *s, uint64_t max,
@@ -826,6 +829,7 @@ enum {
 	OPT_ALLOW,
 	OPT_PSK,
 	OPT_RESUME_MS,
+	OPT_KEEPALIVE_TIMEOUT,
 	OPT_STRIPES,
 	OPT_SERVICE,
 	OPT_BYTES,
@@ -851,6 +855,7 @@ static const struct option tpcat_longopts[] = {
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "psk", required_argument, NULL, OPT_PSK },
 	{ "resume-ms", required_argument, NULL, OPT_RESUME_MS },
+	{ "keepalive-timeout", required_argument, NULL, OPT_KEEPALIVE_TIMEOUT },
 	{ "stripes", required_argument, NULL, OPT_STRIPES },
 	{ "service", required_argument, NULL, OPT_SERVICE },
 	{ "bytes", required_argument, NULL, OPT_BYTES },
@@ -903,6 +908,17 @@ static int tpcat_opt(struct tpcat_opts *opts, int c, const char *arg,
 	case OPT_RESUME_MS:
 		ret = tpcat_num("--resume-ms", arg, INT_MAX, &v);
 		opts->conf.resume_timeout_ms = (unsigned int)v;
+		break;
+	case OPT_KEEPALIVE_TIMEOUT:
+		/* As the migrator's option: silent this long is dead. */
+		ret = tpcat_num("--keepalive-timeout", arg, 600000, &v);
+		if (ret == 0 && v < 1000) {
+			fprintf(stderr, "sf-tpcat: --keepalive-timeout: at "
+			                "least 1000 ms\n");
+			ret = -EINVAL;
+		}
+		opts->conf.dead_ms = (unsigned int)v;
+		opts->conf.keepalive_ms = (unsigned int)v / 4;
 		break;
 	case OPT_STRIPES:
 		ret = tpcat_num("--stripes", arg, 16, &v);
