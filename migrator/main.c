@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "migrator/migrate.h"
+#include "migrator/keeper.h"
 #include "migrator/opts.h"
+#include "migrator/tunnel_cmd.h"
 
 static void on_signal(int sig)
 {
@@ -47,7 +49,11 @@ int main(int argc, char **argv)
 	if (mig_opts_parse(&opts, argc, argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "migrator: %s\n\n%s", err,
 		        mig_opts_usage(opts.cmd == MIG_CMD_MIGRATE ? "migrate"
-		                                                   : NULL));
+		                       : opts.cmd == MIG_CMD_TUNNEL_LIST ||
+		                               opts.cmd == MIG_CMD_TUNNEL_TEARDOWN ||
+		                               opts.cmd == MIG_CMD_TUNNEL_KEEP
+		                           ? "tunnel"
+		                           : NULL));
 		return MIG_EXIT_USAGE;
 	}
 	switch (opts.cmd) {
@@ -58,6 +64,12 @@ int main(int argc, char **argv)
 		return MIG_EXIT_OK;
 	case MIG_CMD_MIGRATE:
 		return cmd_migrate(&opts);
+	case MIG_CMD_TUNNEL_LIST:
+		return mig_tunnel_list(&opts);
+	case MIG_CMD_TUNNEL_TEARDOWN:
+		return mig_tunnel_teardown(&opts);
+	case MIG_CMD_TUNNEL_KEEP:
+		return mig_tunnel_keep(&opts);
 	default:
 		abort();
 	}

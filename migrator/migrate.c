@@ -27,8 +27,10 @@
 #include "hypervisor/migrate.h"
 #include "hypervisor/plan.h"
 #include "hypervisor/virt.h"
+#include "migrator/connect.h"
 #include "migrator/converge.h"
 #include "migrator/events.h"
+#include "migrator/net.h"
 #include "migrator/relay.h"
 #include "transport/psk_file.h"
 #include "transport/runner.h"
@@ -58,8 +60,7 @@ struct mig_run {
 	char *xml, *inactive_xml;
 	bool persistent_src;
 	/* receiver */
-	struct tp_psk psk;
-	const char *allow[2];
+	struct mig_creds creds;
 	struct tp_session *tp;
 	struct tp_runner *runner;
 	int control_fd;
@@ -77,6 +78,7 @@ struct mig_run {
 	char reason[512]; /* why we stopped it, "" if we did not */
 	bool gave_up;
 	struct hv_job done_job; /* completed job statistics, if any */
+	struct mig_net *net;    /* tunnels, if --net */
 };
 
 static uint64_t mig_now_ms(void)
@@ -150,6 +152,7 @@ static int mig_local(struct mig_run *r)
 {
 	const struct mig_opts *o = r->o;
 	struct hv_error herr = { 0 };
+	char why[512];
 	size_t i, j;
 	int active;
 
@@ -221,6 +224,8 @@ static int mig_local(struct mig_run *r)
 	r->plan.parallel = o->parallel ? o->parallel : 1;
 	if (hv_plan_check(&r->plan, &herr) < 0)
 		return mig_fail(r, MIG_EXIT_PREFLIGHT, "%s", herr.msg);
+	if (mig_net_new(o, &r->hdom, r->ev, &r->net, why, sizeof(why)) < 0)
+		return mig_fail(r, MIG_EXIT_PREFLIGHT, "%s", why);
 	return 0;
 }
 
@@ -228,45 +233,13 @@ static int mig_local(struct mig_run *r)
 
 static int mig_connect(struct mig_run *r)
 {
-	const struct mig_opts *o = r->o;
-	struct tp_session_conf conf = { 0 };
 	struct tp_error err = { 0 };
-	int sv[2];
+	char why[512];
+	int sv[2], code = 0;
 
-	conf.codec = TP_CODEC_AUTO;
-	if (o->keepalive_timeout_ms) {
-		conf.dead_ms = o->keepalive_timeout_ms;
-		conf.keepalive_ms = o->keepalive_timeout_ms / 4;
-	}
-	if (o->bandwidth_bps)
-		conf.rate_cap_bps = o->bandwidth_bps * 8u;
-	if (o->psk) {
-		if (tp_psk_file_load(o->psk, &r->psk, &err) < 0)
-			return mig_fail(r, MIG_EXIT_USAGE, "%s", err.msg);
-		conf.tls.psk_identity = r->psk.identity;
-		conf.tls.psk_hex = r->psk.hex;
-	} else {
-		if (!o->cert || !o->key || !o->ca)
-			return mig_fail(r, MIG_EXIT_USAGE,
-			                "credentials: give --cert, --key and "
-			                "--ca, or --psk");
-		r->allow[0] = o->peer_id ? o->peer_id : o->to_host;
-		r->allow[1] = NULL;
-		conf.tls.ca_file = o->ca;
-		conf.tls.cert_file = o->cert;
-		conf.tls.key_file = o->key;
-		conf.tls.allow = r->allow;
-	}
-	r->tp = tp_session_connect(&conf, o->to_host, o->to_port, &err);
+	r->tp = mig_connect_session(r->o, &r->creds, &code, why, sizeof(why));
 	if (!r->tp)
-		return mig_fail(r, MIG_EXIT_PREFLIGHT,
-		                "cannot reach the receiver at %s:%u: %s",
-		                o->to_host, o->to_port, err.msg);
-	if (tp_session_handshake(r->tp, &err) < 0)
-		return mig_fail(r, MIG_EXIT_PREFLIGHT,
-		                "the receiver at %s:%u did not authenticate "
-		                "us, or we it: %s",
-		                o->to_host, o->to_port, err.msg);
+		return mig_fail(r, code, "%s", why);
 	r->runner = tp_runner_start(r->tp, &err);
 	if (!r->runner)
 		return mig_fail(r, MIG_EXIT_FAILED, "%s", err.msg);
@@ -304,6 +277,7 @@ static void mig_print_checks(struct mig_run *r)
 
 static int mig_plan(struct mig_run *r)
 {
+	char why[512];
 	struct hv_error herr = { 0 };
 	struct tp_error err = { 0 };
 	char *msg = NULL;
@@ -337,6 +311,9 @@ static int mig_plan(struct mig_run *r)
 		return 0;
 	if (hv_plan_answer_match(&r->plan, &r->answer, &herr) < 0)
 		return mig_fail(r, MIG_EXIT_FAILED, "receiver: %s", herr.msg);
+	if (r->net && mig_net_setup(r->net, r->tp, r->control_fd, why,
+	                            sizeof(why)) < 0)
+		return mig_fail(r, MIG_EXIT_PREFLIGHT, "network: %s", why);
 	return 0;
 }
 
@@ -355,6 +332,7 @@ static void mig_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event,
 	    !r->switched) {
 		r->switch_ms = mig_now_ms();
 		r->switched = true;
+		mig_net_cutover(r->net);
 	}
 }
 
@@ -618,6 +596,7 @@ static int mig_commit(struct mig_run *r)
 		               : herr.msg[0] ? herr.msg
 		                             : err.msg);
 	free(buf);
+	mig_net_commit(r->net);
 	if (r->o->undefine_source && hv_domain_undefine(r->dom, &herr) < 0)
 		mig_events_log(r->ev, "warn", "at the source: %s", herr.msg);
 	tp_runner_stats(r->runner, &st);
@@ -657,6 +636,7 @@ static void mig_abort_remote(struct mig_run *r, const char *reason)
 
 static void mig_cleanup(struct mig_run *r)
 {
+	mig_net_free(r->net);
 	mig_relay_stop(r->relay);
 	if (r->control_fd >= 0)
 		close(r->control_fd);
@@ -708,6 +688,7 @@ int mig_migrate(const struct mig_opts *o)
 	}
 	if (rc != 0) {
 		mig_abort_remote(r, "preflight failed");
+		mig_net_abort(r->net);
 		goto out;
 	}
 	rc = mig_run_migration(r);
@@ -723,6 +704,7 @@ int mig_migrate(const struct mig_opts *o)
 		rc = mig_commit(r);
 	} else if (rc == 0) {
 		mig_abort_remote(r, r->reason[0] ? r->reason : r->merr.msg);
+		mig_net_abort(r->net);
 		if (mig_cancelled)
 			rc = mig_fail(r, MIG_EXIT_CANCELLED,
 			              "cancelled; the migration was aborted");
@@ -731,6 +713,7 @@ int mig_migrate(const struct mig_opts *o)
 			              r->reason[0] ? r->reason : r->merr.msg);
 	} else {
 		mig_abort_remote(r, "migration setup failed");
+		mig_net_abort(r->net);
 	}
 out:
 	mig_cleanup(r);

@@ -4,6 +4,8 @@
 #include "migrator/opts.h"
 #include "transport/tp_addr.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -21,6 +23,9 @@ static const char usage_top[] =
 	"\n"
 	"commands:\n"
 	"  migrate DOMAIN --to HOST[:PORT]   live-migrate DOMAIN to a receiver\n"
+	"  tunnel list                       the network tunnels kept here\n"
+	"  tunnel teardown ID|--all          remove tunnels (and, with --to,\n"
+	"                                    the receiver's end too)\n"
 	"  help [COMMAND]                    show help for a command\n"
 	"  version                           print the version\n"
 	"\n"
@@ -64,10 +69,36 @@ static const char usage_migrate[] =
 	"      --auto-converge         throttle vCPUs when not converging\n"
 	"      --postcopy              allow switching to post-copy\n"
 	"      --parallel N            QEMU multifd with N connections\n"
+	"network continuity (clients keep the VM's address):\n"
+	"      --net [MAC=]MODE        l2-extend, l3 or encrypted, for the NIC\n"
+	"                              with MAC, or for every NIC (repeatable)\n"
+	"      --dest-bridge [MAC=]BR  the NIC's bridge at the destination\n"
+	"                              (default: the same name as here)\n"
+	"      --vm-ip [MAC=]ADDR      the VM's address on the NIC (default:\n"
+	"                              found in this host's neighbour table)\n"
+	"      --vni N                 VXLAN network identifier (default: a\n"
+	"                              free one from the tunnel id)\n"
+	"      --vxlan-port PORT       VXLAN UDP port (default 4789)\n"
+	"      --tunnel-local ADDR     this end of the tunnel (default: the\n"
+	"                              address we reach the receiver from)\n"
+	"      --tunnel-dir DIR        tunnel records (default\n"
+	"                              /var/lib/skyferry/tunnels)\n"
 	"output:\n"
 	"  -n, --dry-run               run the preflight checks only\n"
 	"  -j, --json                  one JSON event per line on stdout\n"
 	"  -h, --help                  this help\n";
+
+static const char usage_tunnel[] =
+	"usage: migrator tunnel list [--tunnel-dir DIR] [--json]\n"
+	"       migrator tunnel teardown ID|--all [--tunnel-dir DIR]\n"
+	"                [--to HOST[:PORT] CREDENTIALS]\n"
+	"\n"
+	"The tunnels that keep migrated VMs reachable at their old address\n"
+	"stay up after the migration, until the clients have moved over.\n"
+	"'list' shows the ends recorded at this host; 'teardown' removes one\n"
+	"(or all) of them: every netlink object skyferry made, and nothing\n"
+	"else. With --to and the credentials of 'migrate' (--cert, --key,\n"
+	"--ca or --psk, --peer-id), the receiver removes its end too.\n";
 
 const char *mig_opts_usage(const char *cmd)
 {
@@ -75,6 +106,8 @@ const char *mig_opts_usage(const char *cmd)
 		return usage_top;
 	if (strcmp(cmd, "migrate") == 0)
 		return usage_migrate;
+	if (strcmp(cmd, "tunnel") == 0)
+		return usage_tunnel;
 	return NULL;
 }
 
@@ -162,6 +195,19 @@ enum {
 	OPT_AUTO_CONVERGE,
 	OPT_POSTCOPY,
 	OPT_PARALLEL,
+	OPT_NET,
+	OPT_DEST_BRIDGE,
+	OPT_VM_IP,
+	OPT_VNI,
+	OPT_VXLAN_PORT,
+	OPT_TUNNEL_LOCAL,
+	OPT_TUNNEL_DIR,
+	OPT_ALL,
+	OPT_BRIDGE,
+	OPT_VM_MAC,
+	OPT_VM,
+	OPT_UUID,
+	OPT_MTU,
 };
 
 static const struct option migrate_longopts[] = {
@@ -185,18 +231,152 @@ static const struct option migrate_longopts[] = {
 	{ "auto-converge", no_argument, NULL, OPT_AUTO_CONVERGE },
 	{ "postcopy", no_argument, NULL, OPT_POSTCOPY },
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "dest-bridge", required_argument, NULL, OPT_DEST_BRIDGE },
+	{ "vm-ip", required_argument, NULL, OPT_VM_IP },
+	{ "vni", required_argument, NULL, OPT_VNI },
+	{ "vxlan-port", required_argument, NULL, OPT_VXLAN_PORT },
+	{ "tunnel-local", required_argument, NULL, OPT_TUNNEL_LOCAL },
+	{ "tunnel-dir", required_argument, NULL, OPT_TUNNEL_DIR },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * "[MAC=]VALUE" into list: a MAC prefix is checked here, the value by the
+ * caller.
+ */
+static int nic_opt(struct mig_nic_opt *list, size_t *n, size_t max,
+		   const char *opt, const char *arg, char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	struct mig_nic_opt *e;
+	size_t i;
+
+	if (*n == max)
+		return fail(err, errlen, "%s: at most %zu times", opt, max);
+	e = &list[*n];
+	memset(e, 0, sizeof(*e));
+	e->value = arg;
+	if (eq) {
+		if (eq - arg != 17)
+			return fail(err, errlen,
+				    "%s: bad NIC '%.*s' in '%s': expected a "
+				    "MAC such as 52:54:00:12:34:56",
+				    opt, (int)(eq - arg), arg, arg);
+		for (i = 0; i < 17; i++) {
+			char ch = arg[i];
+
+			if (i % 3 == 2 ? ch != ':' : !isxdigit((unsigned char)ch))
+				return fail(err, errlen,
+					    "%s: bad MAC in '%s': expected "
+					    "xx:xx:xx:xx:xx:xx",
+					    opt, arg);
+			e->mac[i] = (char)tolower((unsigned char)ch);
+		}
+		e->value = eq + 1;
+	}
+	if (*e->value == '\0')
+		return fail(err, errlen, "%s: empty value in '%s'", opt, arg);
+	(*n)++;
+	return 0;
+}
+
+static int net_opt(struct mig_opts *o, int c, char *err, size_t errlen)
+{
+	struct in6_addr a6;
+	uint64_t v;
+	const char *val;
+	int rc;
+
+	switch (c) {
+	case OPT_NET:
+		rc = nic_opt(o->nets, &o->n_nets, MIG_MAX_NET_OPTS, "--net",
+			     optarg, err, errlen);
+		if (rc < 0)
+			return rc;
+		val = o->nets[o->n_nets - 1].value;
+		if (strcmp(val, "l2-extend") && strcmp(val, "l3") &&
+		    strcmp(val, "encrypted"))
+			return fail(err, errlen,
+				    "--net: unknown mode '%s': expected "
+				    "l2-extend, l3 or encrypted",
+				    val);
+		return 0;
+	case OPT_DEST_BRIDGE:
+		rc = nic_opt(o->bridges, &o->n_bridges, MIG_MAX_NET_OPTS,
+			     "--dest-bridge", optarg, err, errlen);
+		if (rc < 0)
+			return rc;
+		val = o->bridges[o->n_bridges - 1].value;
+		if (strlen(val) > 15 || strpbrk(val, "/: \t"))
+			return fail(err, errlen,
+				    "--dest-bridge: '%s' is not an interface "
+				    "name",
+				    val);
+		return 0;
+	case OPT_VM_IP:
+		rc = nic_opt(o->vm_ips, &o->n_vm_ips, MIG_MAX_VM_IPS,
+			     "--vm-ip", optarg, err, errlen);
+		if (rc < 0)
+			return rc;
+		val = o->vm_ips[o->n_vm_ips - 1].value;
+		if (inet_pton(AF_INET, val, &a6) != 1 &&
+		    inet_pton(AF_INET6, val, &a6) != 1)
+			return fail(err, errlen,
+				    "--vm-ip: '%s' is not an IPv4 or IPv6 "
+				    "address",
+				    val);
+		return 0;
+	case OPT_VNI:
+		if (parse_u64(optarg, 1, 16777215, &v) < 0)
+			return fail(err, errlen,
+				    "--vni: bad value '%s': expected 1 to "
+				    "16777215",
+				    optarg);
+		o->vni = (uint32_t)v;
+		return 0;
+	case OPT_VXLAN_PORT:
+		if (parse_u64(optarg, 1, 65535, &v) < 0)
+			return fail(err, errlen,
+				    "--vxlan-port: bad port '%s': expected 1 "
+				    "to 65535",
+				    optarg);
+		o->vxlan_port = (uint16_t)v;
+		return 0;
+	case OPT_TUNNEL_LOCAL:
+		if (inet_pton(AF_INET, optarg, &a6) != 1 &&
+		    inet_pton(AF_INET6, optarg, &a6) != 1)
+			return fail(err, errlen,
+				    "--tunnel-local: '%s' is not an IPv4 or "
+				    "IPv6 address",
+				    optarg);
+		o->tunnel_local = optarg;
+		return 0;
+	case OPT_TUNNEL_DIR:
+		if (optarg[0] != '/')
+			return fail(err, errlen,
+				    "--tunnel-dir: '%s' is not an absolute "
+				    "path",
+				    optarg);
+		o->tunnel_dir = optarg;
+		return 0;
+	default:
+		return 1; /* not a network option */
+	}
+}
+
 /* Option argument checks for `migrate`; optarg is the argument. */
 static int migrate_opt(struct mig_opts *o, int c, const char *name,
 		       char *err, size_t errlen)
 {
 	uint64_t v;
+	int rc = net_opt(o, c, err, errlen);
 
+	if (rc <= 0)
+		return rc;
 	switch (c) {
 	case 't':
 		if (tp_addr_parse(optarg, TP_DEFAULT_PORT, o->to_host,
@@ -363,6 +543,177 @@ static int parse_migrate(struct mig_opts *o, int argc, char **argv,
 	if (o->on_timeout == MIG_ON_TIMEOUT_POSTCOPY && !o->postcopy)
 		return fail(err, errlen,
 			    "migrate: --on-timeout postcopy needs --postcopy");
+	if (o->n_nets == 0 && (o->n_bridges || o->n_vm_ips || o->vni ||
+			       o->vxlan_port || o->tunnel_local))
+		return fail(err, errlen,
+			    "migrate: --dest-bridge, --vm-ip, --vni, "
+			    "--vxlan-port and --tunnel-local need --net");
+	if (!o->vxlan_port)
+		o->vxlan_port = 4789;
+	return 0;
+}
+
+static const struct option tunnel_longopts[] = {
+	{ "tunnel-dir", required_argument, NULL, OPT_TUNNEL_DIR },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "to", required_argument, NULL, 't' },
+	{ "cert", required_argument, NULL, OPT_CERT },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "ca", required_argument, NULL, OPT_CA },
+	{ "psk", required_argument, NULL, OPT_PSK },
+	{ "peer-id", required_argument, NULL, OPT_PEER_ID },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "keepalive-timeout", required_argument, NULL,
+	  OPT_KEEPALIVE_TIMEOUT },
+	{ "bridge", required_argument, NULL, OPT_BRIDGE },
+	{ "vm-mac", required_argument, NULL, OPT_VM_MAC },
+	{ "vm", required_argument, NULL, OPT_VM },
+	{ "uuid", required_argument, NULL, OPT_UUID },
+	{ "mtu", required_argument, NULL, OPT_MTU },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The options only `tunnel keep` takes (the migrator passes them). */
+static int keep_opt(struct mig_opts *o, int c, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	switch (c) {
+	case OPT_BRIDGE:
+		o->keep_bridge = optarg;
+		return 0;
+	case OPT_VM_MAC:
+		o->keep_mac = optarg;
+		return 0;
+	case OPT_VM:
+		o->keep_vm = optarg;
+		return 0;
+	case OPT_UUID:
+		o->keep_uuid = optarg;
+		return 0;
+	case OPT_MTU:
+		if (parse_u64(optarg, 576, 65535, &v) < 0)
+			return fail(err, errlen, "--mtu: bad value '%s'",
+				    optarg);
+		o->keep_mtu = (uint32_t)v;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static int parse_tunnel(struct mig_opts *o, int argc, char **argv, char *err,
+			size_t errlen)
+{
+	const char *sub;
+	int c, rc, idx = -1;
+
+	if (argc < 2)
+		return fail(err, errlen,
+			    "tunnel: expected 'list' or 'teardown'");
+	sub = argv[1];
+	if (strcmp(sub, "list") == 0)
+		o->cmd = MIG_CMD_TUNNEL_LIST;
+	else if (strcmp(sub, "teardown") == 0)
+		o->cmd = MIG_CMD_TUNNEL_TEARDOWN;
+	else if (strcmp(sub, "keep") == 0)
+		o->cmd = MIG_CMD_TUNNEL_KEEP;
+	else
+		return fail(err, errlen,
+			    "tunnel: unknown subcommand '%s': expected list "
+			    "or teardown",
+			    sub);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc - 1, argv + 1, ":t:jh", tunnel_longopts,
+				&idx)) != -1) {
+		/* the option itself, not its argument */
+		const char *name = idx >= 0 ? tunnel_longopts[idx].name
+				   : argv[optind];
+		char dashed[64];
+
+		if (idx >= 0) {
+			snprintf(dashed, sizeof(dashed), "--%s", name);
+			name = dashed;
+		}
+		idx = -1;
+
+		if (c == ':' || c == '?')
+			return fail(err, errlen,
+				    "tunnel %s: bad option '%s'; see "
+				    "'migrator help tunnel'",
+				    sub, name);
+		switch (c) {
+		case OPT_ALL:
+			o->tunnel_all = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			o->cmd = MIG_CMD_HELP;
+			o->help_topic = "tunnel";
+			return 0;
+		case OPT_TUNNEL_DIR:
+			rc = net_opt(o, c, err, errlen);
+			if (rc < 0)
+				return rc;
+			break;
+		case OPT_BRIDGE:
+		case OPT_VM_MAC:
+		case OPT_VM:
+		case OPT_UUID:
+		case OPT_MTU:
+			if (o->cmd != MIG_CMD_TUNNEL_KEEP)
+				return fail(err, errlen,
+					    "tunnel %s: bad option '%s'; see "
+					    "'migrator help tunnel'",
+					    sub, name);
+			rc = keep_opt(o, c, err, errlen);
+			if (rc < 0)
+				return rc;
+			break;
+		default:
+			rc = migrate_opt(o, c, name, err, errlen);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	if (o->cmd == MIG_CMD_TUNNEL_LIST) {
+		if (optind + 1 < argc)
+			return fail(err, errlen,
+				    "tunnel list: unexpected argument '%s'",
+				    argv[optind + 1]);
+		return 0;
+	}
+	if (optind + 1 < argc)
+		o->tunnel_id = argv[++optind];
+	if (optind + 1 < argc)
+		return fail(err, errlen,
+			    "tunnel teardown: unexpected argument '%s'",
+			    argv[optind + 1]);
+	if (o->cmd == MIG_CMD_TUNNEL_KEEP &&
+	    (!o->tunnel_id || !o->to_host[0] || !o->keep_bridge ||
+	     !o->keep_mac || !o->keep_vm || !o->keep_uuid || !o->keep_mtu))
+		return fail(err, errlen,
+			    "tunnel keep is started by 'migrator migrate "
+			    "--net encrypted'; it needs ID, --to, --bridge, "
+			    "--vm-mac, --vm, --uuid and --mtu");
+	if (o->cmd != MIG_CMD_TUNNEL_KEEP && !o->tunnel_id == !o->tunnel_all)
+		return fail(err, errlen,
+			    "tunnel teardown: name one tunnel ID (see "
+			    "'migrator tunnel list') or give --all");
+	if (o->tunnel_id && (strlen(o->tunnel_id) != 32 ||
+			     strspn(o->tunnel_id, "0123456789abcdef") != 32))
+		return fail(err, errlen,
+			    "tunnel teardown: '%s' is not a tunnel id (32 "
+			    "hex digits, see 'migrator tunnel list')",
+			    o->tunnel_id);
+	if ((o->cert || o->key) && !(o->cert && o->key && o->ca))
+		return fail(err, errlen,
+			    "tunnel teardown: X.509 needs --cert, --key and "
+			    "--ca together");
 	return 0;
 }
 
@@ -409,5 +760,8 @@ int mig_opts_parse(struct mig_opts *o, int argc, char **argv, char *err,
 	if (strcmp(cmd, "migrate") == 0)
 		return parse_migrate(o, argc - optind, argv + optind, err,
 				     errlen);
+	if (strcmp(cmd, "tunnel") == 0)
+		return parse_tunnel(o, argc - optind, argv + optind, err,
+				    errlen);
 	return fail(err, errlen, "unknown command '%s'", cmd);
 }

@@ -26,6 +26,9 @@ enum mig_cmd {
 	MIG_CMD_HELP,
 	MIG_CMD_VERSION,
 	MIG_CMD_MIGRATE,
+	MIG_CMD_TUNNEL_LIST,
+	MIG_CMD_TUNNEL_TEARDOWN,
+	MIG_CMD_TUNNEL_KEEP, /* internal: carries an encrypted tunnel */
 };
 
 enum mig_on_timeout {
@@ -34,6 +37,14 @@ enum mig_on_timeout {
 };
 
 #define MIG_MAX_SHARED_DISKS 16
+#define MIG_MAX_NET_OPTS     16
+#define MIG_MAX_VM_IPS       16
+
+/* A "[MAC=]VALUE" option: mac "" applies to every NIC. */
+struct mig_nic_opt {
+	char mac[18];
+	const char *value;
+};
 
 struct mig_opts {
 	enum mig_cmd cmd;
@@ -63,6 +74,27 @@ struct mig_opts {
 	bool auto_converge;
 	bool postcopy;
 	uint32_t parallel;		/* multifd connections, 0: off */
+
+	/* network continuity (migrate) */
+	struct mig_nic_opt nets[MIG_MAX_NET_OPTS];   /* --net [MAC=]MODE */
+	size_t n_nets;
+	struct mig_nic_opt bridges[MIG_MAX_NET_OPTS]; /* --dest-bridge */
+	size_t n_bridges;
+	struct mig_nic_opt vm_ips[MIG_MAX_VM_IPS];   /* --vm-ip [MAC=]ADDR */
+	size_t n_vm_ips;
+	uint32_t vni;			/* --vni, 0: pick one */
+	uint16_t vxlan_port;		/* --vxlan-port, default 4789 */
+	const char *tunnel_local;	/* --tunnel-local ADDR, NULL: ours */
+	const char *tunnel_dir;		/* --tunnel-dir (migrate, tunnel) */
+
+	/* tunnel list / teardown / keep */
+	const char *tunnel_id;		/* teardown ID, NULL with --all */
+	bool tunnel_all;
+	const char *keep_bridge;	/* keep: the VM's bridge here */
+	const char *keep_mac;		/* keep: the VM NIC's MAC */
+	const char *keep_vm;		/* keep: VM name and UUID, for the record */
+	const char *keep_uuid;
+	uint32_t keep_mtu;
 };
 
 /*

@@ -9,6 +9,7 @@
 
 #include "hypervisor/virt.h"
 #include "receiver/log.h"
+#include "receiver/net.h"
 #include "receiver/opts.h"
 #include "receiver/server.h"
 
@@ -32,6 +33,7 @@ static int run(const struct rcv_opts *opts)
 		rcv_server_fini(&server);
 		return RCV_EXIT_FAILED;
 	}
+	rcv_net_recover(&server);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

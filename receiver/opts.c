@@ -3,6 +3,7 @@
  */
 #include "receiver/opts.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <getopt.h>
@@ -34,6 +35,10 @@ static const char usage[] =
     "      --config FILE          read settings (key = value, keys are the\n"
     "                             long option names) from FILE; options\n"
     "                             on the command line override it\n"
+    "      --tunnel-dir DIR       network tunnel records (default\n"
+    "                             /var/lib/skyferry/tunnels)\n"
+    "      --tunnel-local ADDR    our end of VXLAN tunnels (default: the\n"
+    "                             address the migrator reached)\n"
     "      --syslog               log to syslog instead of stderr\n"
     "  -v, --verbose              more log detail (repeatable)\n"
     "  -h, --help                 this help\n"
@@ -81,6 +86,10 @@ static const struct option longopts[] = {
 	{ "syslog", no_argument, NULL, OPT_BASE + RCV_OPT_SYSLOG },
 	{ "verbose", no_argument, NULL, OPT_BASE + RCV_OPT_VERBOSE },
 	{ "config", required_argument, NULL, OPT_BASE + RCV_OPT_CONFIG },
+	{ "tunnel-dir", required_argument, NULL,
+	  OPT_BASE + RCV_OPT_TUNNEL_DIR },
+	{ "tunnel-local", required_argument, NULL,
+	  OPT_BASE + RCV_OPT_TUNNEL_LOCAL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -122,6 +131,10 @@ static const char **string_field(struct rcv_opts *o, enum rcv_opt opt)
 		return &o->storage_dir;
 	case RCV_OPT_CONFIG:
 		return &o->config;
+	case RCV_OPT_TUNNEL_DIR:
+		return &o->tunnel_dir;
+	case RCV_OPT_TUNNEL_LOCAL:
+		return &o->tunnel_local;
 	default:
 		return NULL;
 	}
@@ -147,8 +160,19 @@ int rcv_opts_set(struct rcv_opts *o, enum rcv_opt opt, const char *value,
 	unsigned long v;
 
 	if (field) {
+		struct in6_addr a;
+
 		if (*value == '\0')
 			return fail(err, errlen, "empty value");
+		if (opt == RCV_OPT_TUNNEL_LOCAL &&
+		    inet_pton(AF_INET, value, &a) != 1 &&
+		    inet_pton(AF_INET6, value, &a) != 1)
+			return fail(err, errlen,
+			            "'%s' is not an IPv4 or IPv6 address",
+			            value);
+		if (opt == RCV_OPT_TUNNEL_DIR && value[0] != '/')
+			return fail(err, errlen, "'%s' is not an absolute path",
+			            value);
 		*field = value;
 		return 0;
 	}

@@ -42,6 +42,8 @@ enum rcv_opt {
 	RCV_OPT_SYSLOG,
 	RCV_OPT_VERBOSE,
 	RCV_OPT_CONFIG,
+	RCV_OPT_TUNNEL_DIR,
+	RCV_OPT_TUNNEL_LOCAL,
 	RCV_OPT_COUNT,
 };
 
@@ -60,6 +62,9 @@ struct rcv_opts {
 	const char *libvirt_uri;
 	const char *storage_dir;
 	const char *config;
+	const char *tunnel_dir;   /* tunnel records */
+	const char *tunnel_local; /* our tunnel end, NULL: the accepted
+	                             connection's address */
 	bool syslog;
 	int verbose;
 	uint32_t max_sessions;

@@ -14,6 +14,7 @@
 
 #include "hypervisor/virt.h"
 #include "receiver/log.h"
+#include "receiver/net.h"
 #include "receiver/session.h"
 
 #define RCV_ACCEPT_SLICE_MS 200
@@ -76,6 +77,9 @@ int rcv_server_init(struct rcv_server *srv, const struct rcv_opts *opts,
 	srv->opts = opts;
 	pthread_mutex_init(&srv->lock, NULL);
 	LIST_INIT(&srv->sessions);
+	srv->taps = rcv_taps_new();
+	if (!srv->taps)
+		return tp_error_set(err, -ENOMEM, "out of memory");
 	srv->conf.codec = TP_CODEC_AUTO;
 	rc = rcv_server_creds(srv, err);
 	if (rc < 0)
@@ -207,5 +211,7 @@ void rcv_server_fini(struct rcv_server *srv)
 	tp_listener_free(srv->listener);
 	srv->listener = NULL;
 	OPENSSL_cleanse(&srv->psk, sizeof(srv->psk));
+	rcv_taps_free(srv->taps);
+	srv->taps = NULL;
 	pthread_mutex_destroy(&srv->lock);
 }

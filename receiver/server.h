@@ -20,6 +20,8 @@
 
 struct rcv_session;
 
+struct rcv_taps;
+
 struct rcv_server {
 	const struct rcv_opts *opts;
 	struct tp_session_conf conf;
@@ -33,6 +35,7 @@ struct rcv_server {
 	atomic_int stop;
 	pthread_mutex_t lock;
 	LIST_HEAD(, rcv_session) sessions; /* under lock */
+	struct rcv_taps *taps; /* encrypted tunnels' TAP ends (net.c) */
 };
 
 /* Set up from opts (which must outlive the server): credentials, the

@@ -21,7 +21,9 @@
 
 #include "hypervisor/image.h"
 #include "hypervisor/virt.h"
+#include "netcontinuity/netctl.h"
 #include "receiver/log.h"
+#include "receiver/net.h"
 #include "receiver/rpc.h"
 #include "transport/tp_msg.h"
 
@@ -298,6 +300,8 @@ static int rcv_session_on_open(void *arg, const char *name,
 			fd = sv[1];
 			pthread_cond_broadcast(&session->cond);
 		}
+	} else if (!strncmp(name, "l2:", 3)) {
+		fd = rcv_net_open_l2(session, name + 3);
 	} else if (session->state != RCV_SESSION_PREPARED) {
 		rcv_log(LOG_WARNING,
 		        "session %s (%s): channel '%s' refused: no accepted "
@@ -485,7 +489,7 @@ static int rcv_session_make_disks(struct rcv_session *session)
 	return 0;
 }
 
-static int rcv_session_send(struct rcv_session *session, char *json)
+int rcv_session_send(struct rcv_session *session, char *json)
 {
 	struct tp_error err = { 0 };
 	int rc;
@@ -507,7 +511,7 @@ static int rcv_session_plan(struct rcv_session *session)
 	struct hv_error herr = { 0 };
 	struct tp_error terr = { 0 };
 	struct timespec until;
-	char *msg = NULL;
+	char *msg = NULL, type[32] = "";
 	ssize_t len;
 	int rc;
 
@@ -531,6 +535,17 @@ static int rcv_session_plan(struct rcv_session *session)
 		rcv_log(LOG_WARNING, "session %s (%s): no plan: %s",
 		        session->id, session->peer, terr.msg);
 		return (int)len;
+	}
+	if (nc_msg_type(msg, (size_t)len, type, sizeof(type)) == 0 &&
+	    !strcmp(type, "tunnel-teardown")) {
+		rcv_net_teardown_req(session, msg, (size_t)len);
+		free(msg);
+		return -ECANCELED; /* nothing else to serve */
+	}
+	if (!strcmp(type, "tunnel-keep")) {
+		rcv_net_keep(session, msg, (size_t)len);
+		free(msg);
+		return -ECANCELED;
 	}
 	rc = hv_plan_decode(msg, (size_t)len, &session->plan, &herr);
 	free(msg);
@@ -590,6 +605,7 @@ static void rcv_session_commit(struct rcv_session *session)
 		pthread_mutex_lock(&session->lock);
 		session->state = RCV_SESSION_COMMITTED;
 		pthread_mutex_unlock(&session->lock);
+		rcv_net_commit(session);
 		rcv_log(LOG_INFO, "session %s: '%s' runs here now; committed",
 		        session->id, session->plan.name);
 	}
@@ -606,7 +622,7 @@ static void rcv_session_serve(struct rcv_session *session)
 	struct tp_error terr = { 0 };
 	struct hv_error herr = { 0 };
 	struct hv_ctl_msg msg;
-	char *buf = NULL;
+	char *buf = NULL, type[32];
 	ssize_t len;
 
 	while (!session->srv->stop) {
@@ -623,6 +639,16 @@ static void rcv_session_serve(struct rcv_session *session)
 			rcv_log(LOG_INFO, "session %s: control ended: %s",
 			        session->id, terr.msg);
 			return;
+		}
+		if (nc_msg_type(buf, (size_t)len, type, sizeof(type)) == 0 &&
+		    !strcmp(type, "net")) {
+			int rc = rcv_net_plan(session, buf, (size_t)len);
+
+			free(buf);
+			buf = NULL;
+			if (rc < 0)
+				return;
+			continue;
 		}
 		if (hv_ctl_msg_decode(buf, (size_t)len, &msg, &herr) < 0) {
 			rcv_log(LOG_WARNING, "session %s (%s): %s", session->id,
@@ -706,7 +732,9 @@ static void rcv_session_cleanup(struct rcv_session *session)
 		        "confirmed; keeping it",
 		        session->id, session->plan.name);
 		keep = true;
+		rcv_net_commit(session);
 	}
+	rcv_net_end(session, keep);
 	if (!keep) {
 		/* Before the plan was accepted no domain can be ours. */
 		if (session->conn && session->state != RCV_SESSION_HELLO &&

@@ -22,6 +22,8 @@
 
 #define RCV_SESSION_RELAYS 16
 
+struct rcv_net;
+
 enum rcv_session_state {
 	RCV_SESSION_HELLO,     /* authenticated, waiting for the plan */
 	RCV_SESSION_PREPARED,  /* plan accepted: disks made, relay open */
@@ -56,6 +58,8 @@ struct rcv_session {
 	struct hv_plan_answer answer; /* its disks[0..n_disks) exist here */
 	bool dir_made;
 	virConnectPtr conn;
+	struct rcv_net *net; /* tunnels, if the migrator asked (net.c) */
+	char keep_id[33];    /* the tunnel a keeper session carries */
 };
 
 /* Take tp (accepted, not yet handshaken). NULL on ENOMEM. */
@@ -64,6 +68,10 @@ struct rcv_session *rcv_session_new(struct rcv_server *srv,
 
 /* The session's thread: handshake, plan, relay, end, clean up. */
 void *rcv_session_main(void *arg);
+
+/* Send one control message; takes json (NULL: -ENOMEM). 0 or -errno,
+ * logged. */
+int rcv_session_send(struct rcv_session *session, char *json);
 
 /* Join-side teardown after the thread ended. NULL-safe. */
 void rcv_session_free(struct rcv_session *session);

@@ -864,6 +864,24 @@ static void tp_session_step(struct tp_session *session, int wait_ms)
 	tp_chan_post_drain(session);
 }
 
+/* Keep the first connection's addresses, for tp_session_addrs. */
+static void tp_session_note_addrs(struct tp_session *session)
+{
+	struct tp_stripe *st = session->stripes[0];
+	socklen_t len = sizeof(session->local_sa);
+
+	if (session->addrs_known || !st || st->watch.fd < 0)
+		return;
+	if (getsockname(st->watch.fd, (struct sockaddr *)&session->local_sa,
+	                &len) < 0)
+		return;
+	len = sizeof(session->remote_sa);
+	if (getpeername(st->watch.fd, (struct sockaddr *)&session->remote_sa,
+	                &len) < 0)
+		return;
+	session->addrs_known = true;
+}
+
 int tp_session_handshake(struct tp_session *session, struct tp_error *err)
 {
 	uint64_t deadline = tp_now_ms() + session->conf.handshake_ms;
@@ -888,7 +906,21 @@ int tp_session_handshake(struct tp_session *session, struct tp_error *err)
 	}
 	/* Push our hello out even if the caller does not run the loop yet. */
 	tp_session_flush(session);
+	tp_session_note_addrs(session);
 	return tp_session_error(session, err);
+}
+
+int tp_session_addrs(const struct tp_session *session,
+                     struct sockaddr_storage *local,
+                     struct sockaddr_storage *remote)
+{
+	if (!session->addrs_known)
+		return -ENOTCONN;
+	if (local)
+		*local = session->local_sa;
+	if (remote)
+		*remote = session->remote_sa;
+	return 0;
 }
 
 int tp_session_run(struct tp_session *session, int timeout_ms,

@@ -181,6 +181,9 @@ struct tp_session {
 	bool has_id;
 	struct sockaddr_storage peer_sa; /* client: where to reconnect */
 	unsigned int peer_sa_len;
+	/* the first connection's own and peer addresses, after handshake */
+	struct sockaddr_storage local_sa, remote_sa;
+	bool addrs_known;
 	struct tp_registry *registry; /* server: shared with the listener */
 	LIST_ENTRY(tp_session) reg_entry;
 	bool registered;

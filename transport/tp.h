@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "transport/tp_error.h"
 
@@ -178,6 +179,15 @@ int tp_session_error(const struct tp_session *session, struct tp_error *err);
 
 /* "addr [identity]" of the peer. Never NULL. */
 const char *tp_session_peer(const struct tp_session *session);
+
+/*
+ * The local and peer TCP addresses of the session's first connection, as
+ * they were when the handshake finished (either pointer may be NULL).
+ * 0, or -ENOTCONN before a handshake.
+ */
+int tp_session_addrs(const struct tp_session *session,
+                     struct sockaddr_storage *local,
+                     struct sockaddr_storage *remote);
 
 /* Agreed protocol version, 0 before the hello. */
 unsigned int tp_session_version(const struct tp_session *session);

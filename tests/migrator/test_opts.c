@@ -186,3 +186,407 @@ Test(migrator_opts, rates)
 	cr_assert_eq(mig_opts_parse_rate("99999999999999999999", &v), -EINVAL);
 	cr_assert_eq(mig_opts_parse_rate(NULL, &v), -EINVAL);
 }
+
+/* ----- network continuity ----- */
+
+#define MAC "52:54:00:aa:bb:cc"
+
+Test(migrator_opts, migrate_net_options)
+{
+	struct mig_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "west", "--net",
+	                   "l3", "--net", "52:54:00:AA:bb:Cc=l2-extend",
+	                   "--net", "52:54:00:aa:bb:cd=encrypted",
+	                   "--dest-bridge", "br1", "--dest-bridge",
+	                   MAC "=br-vm.2", "--vm-ip", "198.18.1.10", "--vm-ip",
+	                   MAC "=fd00::10", "--vni", "4660", "--vxlan-port",
+	                   "8472", "--tunnel-local", "2001:db8::1",
+	                   "--tunnel-dir", "/srv/tunnels"),
+	             0, "%s", err);
+	cr_assert_eq(o.cmd, MIG_CMD_MIGRATE);
+	cr_assert_eq(o.n_nets, 3);
+	cr_assert_str_eq(o.nets[0].mac, "");
+	cr_assert_str_eq(o.nets[0].value, "l3");
+	cr_assert_str_eq(o.nets[1].mac, MAC); /* lower-cased */
+	cr_assert_str_eq(o.nets[1].value, "l2-extend");
+	cr_assert_str_eq(o.nets[2].mac, "52:54:00:aa:bb:cd");
+	cr_assert_str_eq(o.nets[2].value, "encrypted");
+	cr_assert_eq(o.n_bridges, 2);
+	cr_assert_str_eq(o.bridges[0].mac, "");
+	cr_assert_str_eq(o.bridges[0].value, "br1");
+	cr_assert_str_eq(o.bridges[1].mac, MAC);
+	cr_assert_str_eq(o.bridges[1].value, "br-vm.2");
+	cr_assert_eq(o.n_vm_ips, 2);
+	cr_assert_str_eq(o.vm_ips[0].mac, "");
+	cr_assert_str_eq(o.vm_ips[0].value, "198.18.1.10");
+	cr_assert_str_eq(o.vm_ips[1].mac, MAC);
+	cr_assert_str_eq(o.vm_ips[1].value, "fd00::10");
+	cr_assert_eq(o.vni, 4660);
+	cr_assert_eq(o.vxlan_port, 8472);
+	cr_assert_str_eq(o.tunnel_local, "2001:db8::1");
+	cr_assert_str_eq(o.tunnel_dir, "/srv/tunnels");
+}
+
+Test(migrator_opts, migrate_net_defaults)
+{
+	struct mig_opts o;
+	char err[256] = "";
+
+	/* Without --net: nothing set, but the port has its default. */
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "west"), 0, "%s",
+	             err);
+	cr_assert_eq(o.n_nets + o.n_bridges + o.n_vm_ips, 0);
+	cr_assert_eq(o.vni, 0);
+	cr_assert_eq(o.vxlan_port, 4789);
+	cr_assert_null(o.tunnel_local);
+	cr_assert_null(o.tunnel_dir);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "west", "--net",
+	                   "l2-extend"),
+	             0, "%s", err);
+	cr_assert_eq(o.n_nets, 1);
+	cr_assert_eq(o.vni, 0);
+	cr_assert_eq(o.vxlan_port, 4789);
+	/* --tunnel-dir alone is fine: it is where records are, whatever
+	 * the mode. */
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "west",
+	                   "--tunnel-dir", "/t"),
+	             0, "%s", err);
+	cr_assert_str_eq(o.tunnel_dir, "/t");
+}
+
+Test(migrator_opts, migrate_net_ranges)
+{
+	struct mig_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "w", "--net", "l3",
+	                   "--vni", "1", "--vxlan-port", "1"),
+	             0, "%s", err);
+	cr_assert_eq(o.vni, 1);
+	cr_assert_eq(o.vxlan_port, 1);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "w", "--net", "l3",
+	                   "--vni", "16777215", "--vxlan-port", "65535"),
+	             0, "%s", err);
+	cr_assert_eq(o.vni, 16777215);
+	cr_assert_eq(o.vxlan_port, 65535);
+}
+
+Test(migrator_opts, migrate_net_bad_values_name_the_option)
+{
+	static const char *cases[][3] = {
+		{ "--net", "bogus", "--net: unknown mode 'bogus'" },
+		{ "--net", "L3", "--net: unknown mode 'L3'" },
+		{ "--net", "l2", "--net: unknown mode" },
+		{ "--net", "", "--net: empty value" },
+		{ "--net", MAC "=", "--net: empty value" },
+		{ "--net", MAC "=l4", "--net: unknown mode 'l4'" },
+		{ "--net", "=l3", "--net: bad NIC" },
+		{ "--net", "52:54:00:aa:bb=l3",
+		  "--net: bad NIC '52:54:00:aa:bb'" },
+		{ "--net", "52:54:00:aa:bb:ccc=l3", "--net: bad NIC" },
+		{ "--net", "52-54-00-aa-bb-cc=l3", "--net: bad MAC" },
+		{ "--net", "52:54:00:aa:bb:cg=l3", "--net: bad MAC" },
+		{ "--net", "52:54:00:aa:b:ccc=l3", "--net: bad MAC" },
+		{ "--dest-bridge", "a/b", "--dest-bridge: 'a/b'" },
+		{ "--dest-bridge", "br 0", "--dest-bridge: 'br 0'" },
+		{ "--dest-bridge", "0123456789abcdef", "--dest-bridge" },
+		{ "--dest-bridge", MAC "=", "--dest-bridge: empty value" },
+		{ "--dest-bridge", "52:54:00:aa:bb:c=br0",
+		  "--dest-bridge: bad" },
+		{ "--vm-ip", "300.1.1.1", "--vm-ip: '300.1.1.1'" },
+		{ "--vm-ip", "host.example", "--vm-ip" },
+		{ "--vm-ip", "10.0.0.1/24", "--vm-ip" },
+		{ "--vm-ip", MAC "=fd00::1%eth0", "--vm-ip" },
+		{ "--vm-ip", "zz:54:00:aa:bb:cc=10.0.0.1", "--vm-ip: bad MAC" },
+		{ "--vni", "0", "--vni: bad value '0'" },
+		{ "--vni", "16777216", "--vni" },
+		{ "--vni", "-1", "--vni" },
+		{ "--vni", "0x10", "--vni" },
+		{ "--vni", "", "--vni" },
+		{ "--vxlan-port", "0", "--vxlan-port: bad port '0'" },
+		{ "--vxlan-port", "65536", "--vxlan-port" },
+		{ "--vxlan-port", "47 89", "--vxlan-port" },
+		{ "--tunnel-local", "west.example", "--tunnel-local" },
+		{ "--tunnel-local", "198.18.0.1:4789", "--tunnel-local" },
+		{ "--tunnel-local", "", "--tunnel-local" },
+		{ "--tunnel-dir", "tunnels", "--tunnel-dir: 'tunnels' is not" },
+		{ "--tunnel-dir", "./t", "--tunnel-dir" },
+		{ "--tunnel-dir", "", "--tunnel-dir" },
+	};
+	struct mig_opts o;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { "migrator",
+			         "migrate",
+			         "--to",
+			         "west",
+			         "--net",
+			         "l2-extend",
+			         (char *)cases[i][0],
+			         (char *)cases[i][1],
+			         "vm",
+			         NULL };
+
+		err[0] = '\0';
+		cr_assert_eq(mig_opts_parse(&o, 9, argv, err, sizeof(err)),
+		             -EINVAL, "case %zu (%s %s) accepted", i,
+		             cases[i][0], cases[i][1]);
+		cr_assert(strstr(err, cases[i][2]), "case %zu: %s", i, err);
+	}
+}
+
+Test(migrator_opts, migrate_net_options_need_net)
+{
+	static const char *cases[][2] = {
+		{ "--dest-bridge", "br1" },   { "--dest-bridge", MAC "=br1" },
+		{ "--vm-ip", "198.18.1.10" }, { "--vni", "4660" },
+		{ "--vxlan-port", "4789" },   { "--tunnel-local", "10.0.0.1" },
+	};
+	struct mig_opts o;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { "migrator",
+			         "migrate",
+			         "--to",
+			         "west",
+			         (char *)cases[i][0],
+			         (char *)cases[i][1],
+			         "vm",
+			         NULL };
+
+		err[0] = '\0';
+		cr_assert_eq(mig_opts_parse(&o, 7, argv, err, sizeof(err)),
+		             -EINVAL, "case %zu (%s) accepted", i, cases[i][0]);
+		cr_assert(strstr(err, "need --net"), "case %zu: %s", i, err);
+	}
+}
+
+Test(migrator_opts, migrate_net_repeat_limit)
+{
+	char *argv[4 + 2 * (MIG_MAX_NET_OPTS + 1) + 2];
+	struct mig_opts o;
+	char err[256] = "";
+	int argc = 0, i;
+
+	argv[argc++] = "migrator";
+	argv[argc++] = "migrate";
+	argv[argc++] = "--to";
+	argv[argc++] = "west";
+	for (i = 0; i < MIG_MAX_NET_OPTS; i++) {
+		argv[argc++] = "--net";
+		argv[argc++] = "l3";
+	}
+	argv[argc++] = "vm";
+	argv[argc] = NULL;
+	cr_assert_eq(mig_opts_parse(&o, argc, argv, err, sizeof(err)), 0, "%s",
+	             err);
+	cr_assert_eq(o.n_nets, MIG_MAX_NET_OPTS);
+	argv[argc - 1] = "--net";
+	argv[argc++] = "l3";
+	argv[argc++] = "vm";
+	argv[argc] = NULL;
+	cr_assert_eq(mig_opts_parse(&o, argc, argv, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "--net: at most 16 times"), "%s", err);
+}
+
+#define TID "0123456789abcdef0123456789abcdef"
+
+Test(migrator_opts, tunnel_list)
+{
+	struct mig_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "tunnel", "list"), 0, "%s", err);
+	cr_assert_eq(o.cmd, MIG_CMD_TUNNEL_LIST);
+	cr_assert_null(o.tunnel_dir);
+	cr_assert_not(o.json);
+	cr_assert_eq(
+	    PARSE(&o, err, "tunnel", "list", "--tunnel-dir", "/d", "--json"), 0,
+	    "%s", err);
+	cr_assert_eq(o.cmd, MIG_CMD_TUNNEL_LIST);
+	cr_assert_str_eq(o.tunnel_dir, "/d");
+	cr_assert(o.json);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "list", "-j"), 0, "%s", err);
+	cr_assert(o.json);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "list", TID), -EINVAL);
+	cr_assert(strstr(err, "tunnel list: unexpected argument '" TID "'"),
+	          "%s", err);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "list", "--tunnel-dir", "d"),
+	             -EINVAL);
+	cr_assert(strstr(err, "--tunnel-dir: 'd' is not an absolute path"),
+	          "%s", err);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "list", "--tunnel-dir"), -EINVAL);
+	cr_assert(strstr(err, "'--tunnel-dir'"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "list", "--bridge", "br0"),
+	             -EINVAL);
+	cr_assert(strstr(err, "tunnel list: bad option '--bridge'"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "list", "--frob"), -EINVAL);
+	cr_assert(strstr(err, "tunnel list: bad option '--frob'"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "list", "--help"), 0);
+	cr_assert_eq(o.cmd, MIG_CMD_HELP);
+	cr_assert_str_eq(o.help_topic, "tunnel");
+}
+
+Test(migrator_opts, tunnel_teardown)
+{
+	struct mig_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "tunnel", "teardown", TID), 0, "%s", err);
+	cr_assert_eq(o.cmd, MIG_CMD_TUNNEL_TEARDOWN);
+	cr_assert_str_eq(o.tunnel_id, TID);
+	cr_assert_not(o.tunnel_all);
+	cr_assert_str_eq(o.to_host, "");
+	/* Options after the ID, and the receiver's end too. */
+	cr_assert_eq(PARSE(&o, err, "tunnel", "teardown", TID, "--tunnel-dir",
+	                   "/d", "--to", "west:9000", "--psk", "p", "--peer-id",
+	                   "rcv"),
+	             0, "%s", err);
+	cr_assert_str_eq(o.tunnel_id, TID);
+	cr_assert_str_eq(o.tunnel_dir, "/d");
+	cr_assert_str_eq(o.to_host, "west");
+	cr_assert_eq(o.to_port, 9000);
+	cr_assert_str_eq(o.psk, "p");
+	cr_assert_str_eq(o.peer_id, "rcv");
+	cr_assert_eq(PARSE(&o, err, "tunnel", "teardown", "--all", "--to",
+	                   "west", "--cert", "c", "--key", "k", "--ca", "ca"),
+	             0, "%s", err);
+	cr_assert_eq(o.cmd, MIG_CMD_TUNNEL_TEARDOWN);
+	cr_assert_null(o.tunnel_id);
+	cr_assert(o.tunnel_all);
+	cr_assert_str_eq(o.ca, "ca");
+}
+
+Test(migrator_opts, tunnel_teardown_bad)
+{
+	static const char *bad_ids[] = {
+		"0123456789ABCDEF0123456789abcdef",
+		"0123456789abcdef0123456789abcde",
+		"0123456789abcdef0123456789abcdef0",
+		"0123456789abcdef0123456789abcdeg",
+		"all",
+	};
+	struct mig_opts o;
+	char err[256] = "";
+	size_t i;
+
+	cr_assert_eq(PARSE(&o, err, "tunnel", "teardown"), -EINVAL);
+	cr_assert(strstr(err, "name one tunnel ID"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "teardown", TID, "--all"),
+	             -EINVAL);
+	cr_assert(strstr(err, "name one tunnel ID"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "teardown", TID, TID), -EINVAL);
+	cr_assert(strstr(err, "tunnel teardown: unexpected argument"), "%s",
+	          err);
+	for (i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
+		char *argv[] = { "migrator", "tunnel", "teardown",
+			         (char *)bad_ids[i], NULL };
+
+		err[0] = '\0';
+		cr_assert_eq(mig_opts_parse(&o, 4, argv, err, sizeof(err)),
+		             -EINVAL, "'%s' accepted", bad_ids[i]);
+		cr_assert(strstr(err, "is not a tunnel id"), "%s: %s",
+		          bad_ids[i], err);
+	}
+	cr_assert_eq(PARSE(&o, err, "tunnel", "teardown", TID, "--cert", "c"),
+	             -EINVAL);
+	cr_assert(strstr(err, "--cert, --key and --ca"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "teardown", TID, "--to", "::1"),
+	             -EINVAL);
+	cr_assert(strstr(err, "--to"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "teardown", TID, "--vm", "x"),
+	             -EINVAL);
+	cr_assert(strstr(err, "tunnel teardown: bad option '--vm'"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "teardown", TID, "--net", "l3"),
+	             -EINVAL);
+	cr_assert(strstr(err, "bad option '--net'"), "%s", err);
+}
+
+Test(migrator_opts, tunnel_keep)
+{
+	struct mig_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "tunnel", "keep", TID, "--to", "west",
+	                   "--psk", "p", "--bridge", "br0", "--vm-mac", MAC,
+	                   "--vm", "guest1", "--uuid",
+	                   "8f0c3a52-2f4b-4f0e-9a77-0c1d2e3f4a5b", "--mtu",
+	                   "1500", "--tunnel-dir", "/d"),
+	             0, "%s", err);
+	cr_assert_eq(o.cmd, MIG_CMD_TUNNEL_KEEP);
+	cr_assert_str_eq(o.tunnel_id, TID);
+	cr_assert_str_eq(o.to_host, "west");
+	cr_assert_str_eq(o.keep_bridge, "br0");
+	cr_assert_str_eq(o.keep_mac, MAC);
+	cr_assert_str_eq(o.keep_vm, "guest1");
+	cr_assert_str_eq(o.keep_uuid, "8f0c3a52-2f4b-4f0e-9a77-0c1d2e3f4a5b");
+	cr_assert_eq(o.keep_mtu, 1500);
+	cr_assert_str_eq(o.tunnel_dir, "/d");
+}
+
+Test(migrator_opts, tunnel_keep_needs_everything)
+{
+	/* The full command line; each case leaves one pair out. */
+	static const char *full[] = { TID,      "--to",     "west", "--bridge",
+		                      "br0",    "--vm-mac", MAC,    "--vm",
+		                      "guest1", "--uuid",   "u",    "--mtu",
+		                      "1500" };
+	const size_t n_full = sizeof(full) / sizeof(full[0]);
+	char *argv[3 + sizeof(full) / sizeof(full[0]) + 1];
+	struct mig_opts o;
+	char err[256];
+	size_t skip, i;
+	int argc;
+
+	/* skip 0: the ID; then each option with its value. */
+	for (skip = 0; skip < n_full; skip = skip ? skip + 2 : 1) {
+		argc = 0;
+		argv[argc++] = "migrator";
+		argv[argc++] = "tunnel";
+		argv[argc++] = "keep";
+		for (i = 0; i < n_full; i++)
+			if (i != skip && !(skip && i == skip + 1))
+				argv[argc++] = (char *)full[i];
+		argv[argc] = NULL;
+		err[0] = '\0';
+		cr_assert_eq(mig_opts_parse(&o, argc, argv, err, sizeof(err)),
+		             -EINVAL, "without %s: accepted", full[skip]);
+		cr_assert(strstr(err, "tunnel keep is started by"),
+		          "without %s: %s", full[skip], err);
+	}
+	cr_assert_eq(PARSE(&o, err, "tunnel", "keep", TID, "--to", "west",
+	                   "--bridge", "br0", "--vm-mac", MAC, "--vm", "g",
+	                   "--uuid", "u", "--mtu", "575"),
+	             -EINVAL);
+	cr_assert(strstr(err, "--mtu: bad value '575'"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "keep", "abc", "--to", "west",
+	                   "--bridge", "br0", "--vm-mac", MAC, "--vm", "g",
+	                   "--uuid", "u", "--mtu", "1500"),
+	             -EINVAL);
+	cr_assert(strstr(err, "is not a tunnel id"), "%s", err);
+}
+
+Test(migrator_opts, tunnel_bad_subcommand)
+{
+	struct mig_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "tunnel"), -EINVAL);
+	cr_assert(strstr(err, "tunnel: expected 'list' or 'teardown'"), "%s",
+	          err);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "frob"), -EINVAL);
+	cr_assert(strstr(err, "tunnel: unknown subcommand 'frob'"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "tunnel", "--all"), -EINVAL);
+	cr_assert(strstr(err, "unknown subcommand '--all'"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "help", "tunnel"), 0);
+	cr_assert_str_eq(o.help_topic, "tunnel");
+	cr_assert_not_null(mig_opts_usage("tunnel"));
+	cr_assert(strstr(mig_opts_usage("migrate"), "--net [MAC=]MODE"));
+	cr_assert(strstr(mig_opts_usage(NULL), "tunnel teardown"));
+}

@@ -153,3 +153,92 @@ Test(receiver_opts, usage_mentions_config)
 	cr_assert(strstr(rcv_opts_usage(), "--config FILE"));
 	cr_assert(strstr(rcv_opts_usage(), "override"));
 }
+
+Test(receiver_opts, tunnel_options)
+{
+	struct rcv_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(
+	    PARSE(&o, err, "-l", "h", "--psk", "p", "-a", "x", "-s", "/d"), 0,
+	    "%s", err);
+	cr_assert_null(o.tunnel_dir);
+	cr_assert_null(o.tunnel_local);
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "--psk", "p", "-a", "x", "-s",
+	                   "/d", "--tunnel-dir", "/srv/tunnels",
+	                   "--tunnel-local", "198.18.0.2"),
+	             0, "%s", err);
+	cr_assert_str_eq(o.tunnel_dir, "/srv/tunnels");
+	cr_assert_str_eq(o.tunnel_local, "198.18.0.2");
+	cr_assert_eq(o.from_argv, RCV_OPT_BIT(RCV_OPT_LISTEN) |
+	                              RCV_OPT_BIT(RCV_OPT_PSK) |
+	                              RCV_OPT_BIT(RCV_OPT_ALLOW) |
+	                              RCV_OPT_BIT(RCV_OPT_STORAGE_DIR) |
+	                              RCV_OPT_BIT(RCV_OPT_TUNNEL_DIR) |
+	                              RCV_OPT_BIT(RCV_OPT_TUNNEL_LOCAL));
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "--psk", "p", "-a", "x", "-s",
+	                   "/d", "--tunnel-local", "2001:db8::2"),
+	             0, "%s", err);
+	cr_assert_str_eq(o.tunnel_local, "2001:db8::2");
+	cr_assert_str_eq(rcv_opt_name(RCV_OPT_TUNNEL_DIR), "tunnel-dir");
+	cr_assert_str_eq(rcv_opt_name(RCV_OPT_TUNNEL_LOCAL), "tunnel-local");
+	cr_assert(strstr(rcv_opts_usage(), "--tunnel-dir DIR"));
+	cr_assert(strstr(rcv_opts_usage(), "--tunnel-local ADDR"));
+}
+
+Test(receiver_opts, tunnel_options_bad)
+{
+	static const char *cases[][3] = {
+		{ "--tunnel-dir", "tunnels",
+		  "--tunnel-dir: 'tunnels' is not an absolute path" },
+		{ "--tunnel-dir", "./t", "--tunnel-dir: './t' is not" },
+		{ "--tunnel-dir", "", "--tunnel-dir: empty value" },
+		{ "--tunnel-local", "west.example",
+		  "--tunnel-local: 'west.example' is not an IPv4 or IPv6 "
+		  "address" },
+		{ "--tunnel-local", "198.18.0.2:4789", "--tunnel-local: '" },
+		{ "--tunnel-local", "198.18.0.256", "--tunnel-local: '" },
+		{ "--tunnel-local", "10.0.0.0/8", "--tunnel-local: '" },
+		{ "--tunnel-local", "[::1]", "--tunnel-local: '" },
+		{ "--tunnel-local", "", "--tunnel-local: empty value" },
+	};
+	struct rcv_opts o;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { "receiver",
+			         "-l",
+			         "h",
+			         "--psk",
+			         "p",
+			         "-a",
+			         "x",
+			         "-s",
+			         "/d",
+			         (char *)cases[i][0],
+			         (char *)cases[i][1],
+			         NULL };
+
+		err[0] = '\0';
+		cr_assert_eq(rcv_opts_parse(&o, 11, argv, err, sizeof(err)),
+		             -EINVAL, "case %zu (%s %s) accepted", i,
+		             cases[i][0], cases[i][1]);
+		cr_assert(strstr(err, cases[i][2]), "case %zu: %s", i, err);
+	}
+	/* The same checks for a config file's values. */
+	rcv_opts_init(&o);
+	cr_assert_eq(
+	    rcv_opts_set(&o, RCV_OPT_TUNNEL_DIR, "rel", err, sizeof(err)),
+	    -EINVAL);
+	cr_assert_str_eq(err, "'rel' is not an absolute path");
+	cr_assert_eq(
+	    rcv_opts_set(&o, RCV_OPT_TUNNEL_LOCAL, "nowhere", err, sizeof(err)),
+	    -EINVAL);
+	cr_assert_str_eq(err, "'nowhere' is not an IPv4 or IPv6 address");
+	cr_assert_null(o.tunnel_dir);
+	cr_assert_null(o.tunnel_local);
+	cr_assert_eq(
+	    rcv_opts_set(&o, RCV_OPT_TUNNEL_DIR, "/t", err, sizeof(err)), 0);
+	cr_assert_str_eq(o.tunnel_dir, "/t");
+}

@@ -1,0 +1,102 @@
+/*
+ * connect.c: see connect.h.
+ */
+#include "migrator/connect.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypervisor/plan.h"
+#include "netcontinuity/netctl.h"
+#include "transport/tp_msg.h"
+
+#define MIG_TUNNEL_REPLY_MS 30000
+
+struct tp_session *mig_connect_session(const struct mig_opts *o,
+                                       struct mig_creds *creds, int *exit_code,
+                                       char *err, size_t errlen)
+{
+	struct tp_session_conf conf = { 0 };
+	struct tp_error terr = { 0 };
+	struct tp_session *tp;
+
+	conf.codec = TP_CODEC_AUTO;
+	if (o->keepalive_timeout_ms) {
+		conf.dead_ms = o->keepalive_timeout_ms;
+		conf.keepalive_ms = o->keepalive_timeout_ms / 4;
+	}
+	if (o->bandwidth_bps)
+		conf.rate_cap_bps = o->bandwidth_bps * 8u;
+	*exit_code = MIG_EXIT_USAGE;
+	if (o->psk) {
+		if (tp_psk_file_load(o->psk, &creds->psk, &terr) < 0) {
+			snprintf(err, errlen, "%s", terr.msg);
+			return NULL;
+		}
+		conf.tls.psk_identity = creds->psk.identity;
+		conf.tls.psk_hex = creds->psk.hex;
+	} else {
+		if (!o->cert || !o->key || !o->ca) {
+			snprintf(err, errlen,
+			         "credentials: give --cert, --key and --ca, "
+			         "or --psk");
+			return NULL;
+		}
+		creds->allow[0] = o->peer_id ? o->peer_id : o->to_host;
+		creds->allow[1] = NULL;
+		conf.tls.ca_file = o->ca;
+		conf.tls.cert_file = o->cert;
+		conf.tls.key_file = o->key;
+		conf.tls.allow = creds->allow;
+	}
+	*exit_code = MIG_EXIT_PREFLIGHT;
+	tp = tp_session_connect(&conf, o->to_host, o->to_port, &terr);
+	if (!tp) {
+		snprintf(err, errlen, "cannot reach the receiver at %s:%u: %s",
+		         o->to_host, o->to_port, terr.msg);
+		return NULL;
+	}
+	if (tp_session_handshake(tp, &terr) < 0) {
+		snprintf(err, errlen,
+		         "the receiver at %s:%u did not authenticate us, or "
+		         "we it: %s",
+		         o->to_host, o->to_port, terr.msg);
+		tp_session_free(tp);
+		return NULL;
+	}
+	return tp;
+}
+
+int mig_tunnel_request(int control_fd, const char *type, const char *id,
+                       char *why, size_t why_len)
+{
+	struct hv_ctl_msg res = { 0 };
+	struct hv_error herr = { 0 };
+	struct nc_error nerr = { 0 };
+	struct tp_error terr = { 0 };
+	char *msg = NULL, *buf = NULL;
+	ssize_t len;
+	int rc = -EIO;
+
+	msg = nc_tunnel_req_encode(type, id, &nerr);
+	if (!msg) {
+		snprintf(why, why_len, "%s", nerr.msg);
+		goto out;
+	}
+	if (tp_msg_send(control_fd, msg, strlen(msg), &terr) < 0 ||
+	    (len = tp_msg_recv(control_fd, &buf, MIG_TUNNEL_REPLY_MS, &terr)) <
+	        0 ||
+	    hv_ctl_msg_decode(buf, (size_t)len, &res, &herr) < 0)
+		snprintf(why, why_len, "the receiver did not answer: %s",
+		         terr.msg[0] ? terr.msg : herr.msg);
+	else if (!res.ok)
+		snprintf(why, why_len, "the receiver: %.480s", res.reason);
+	else
+		rc = 0;
+out:
+	free(msg);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/*
+ * connect.h: open an authenticated transport session to a receiver with
+ * the credentials of the command line (--cert/--key/--ca or --psk).
+ */
+#ifndef MIG_CONNECT_H
+#define MIG_CONNECT_H
+
+#include <stddef.h>
+
+#include "migrator/opts.h"
+#include "transport/psk_file.h"
+#include "transport/tp.h"
+
+struct mig_creds {
+	struct tp_psk psk;
+	const char *allow[2];
+};
+
+/*
+ * Connect to o->to_host:o->to_port and finish the handshake. creds must
+ * outlive the session. NULL with *exit_code (MIG_EXIT_USAGE for missing
+ * credentials, MIG_EXIT_PREFLIGHT otherwise) and a message in err.
+ */
+struct tp_session *mig_connect_session(const struct mig_opts *o,
+                                       struct mig_creds *creds, int *exit_code,
+                                       char *err, size_t errlen);
+
+/*
+ * Over a control channel, ask the receiver for type ("tunnel-keep",
+ * "tunnel-teardown") on tunnel id and read its result. 0, or -errno with
+ * why filled.
+ */
+int mig_tunnel_request(int control_fd, const char *type, const char *id,
+                       char *why, size_t why_len);
+
+#endif
