@@ -88,7 +88,8 @@ int nc_tunnel_req_decode(const char *buf, size_t len, const char *type,
 	json_object_foreach(root, key, v)
 	{
 		if (strcmp(key, "type") && strcmp(key, "tunnel")) {
-			nc_error_set(err, -EPROTO, "%s: unknown key", type);
+			nc_error_set(err, -EPROTO, "%s: unknown key '%.32s'",
+			             type, key);
 			goto out;
 		}
 	}
