@@ -214,10 +214,10 @@ Test(nc_netctl, decode_refuses)
 		  "tunnel-keep: bad type" },
 		/* extra keys */
 		{ "{\"type\":\"tunnel-keep\",\"tunnel\":\"" ID "\",\"x\":1}",
-		  "tunnel-keep: unknown key" },
+		  "tunnel-keep: unknown key 'x'" },
 		{ "{\"type\":\"tunnel-keep\",\"tunnel\":\"" ID "\",\"Tunnel\":"
 		  "\"" ID "\"}",
-		  "tunnel-keep: unknown key" },
+		  "tunnel-keep: unknown key 'Tunnel'" },
 		/* missing or bad id */
 		{ "{\"type\":\"tunnel-keep\"}",
 		  "tunnel-keep: tunnel must be 32 lower-case hex digits" },
