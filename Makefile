@@ -23,7 +23,7 @@ PKGS     := libvirt openssl liblz4 libzstd libnl-3.0 libnl-route-3.0 libssh2 \
 
 # Only query pkg-config for targets that compile something; `make deps`,
 # `make check` and `make demo` first install what is missing, then re-enter.
-NOPKG_GOALS := deps clean check demo help
+NOPKG_GOALS := deps clean check demo bench help
 ifneq ($(filter-out $(NOPKG_GOALS),$(or $(MAKECMDGOALS),all)),)
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -68,13 +68,14 @@ PROGS := $(B)/migrator $(B)/receiver
 
 # Targets ---------------------------------------------------------------------
 .PHONY: all deps install uninstall clean check check-run unit lab-test demo \
-        guest tools fuzz fuzz-run format help
+        guest tools fuzz fuzz-run format help bench
 all: $(PROGS) $(LAB_TOOLS)
 
 help:
 	@echo "make            build migrator and receiver"
 	@echo "make check      install deps, build, run unit and lab tests"
 	@echo "make demo       install deps, bring the lab up, run the demo"
+	@echo "make bench      the benchmark matrix (about 2 h; QUICK=1: 15 min)"
 	@echo "make unit       unit tests only;  make lab-test  lab tests only"
 	@echo "make fuzz       build and briefly run every libFuzzer target"
 	@echo "make guest      build the test guest into build/guest/"
@@ -178,6 +179,14 @@ demo:
 	scripts/install-deps.sh
 	$(MAKE) all tools guest
 	scripts/demo
+
+# Benchmarks ------------------------------------------------------------------
+# bench/matrix: skyferry against plain virsh, QEMU TLS, multifd and SSH in
+# the lab; results in bench/results/. QUICK=1 for the short matrix.
+bench:
+	scripts/install-deps.sh
+	$(MAKE) all tools guest
+	bench/matrix
 
 # Install ---------------------------------------------------------------------
 install: $(PROGS)
