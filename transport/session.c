@@ -752,7 +752,11 @@ static uint64_t tp_session_tick(struct tp_session *session, uint64_t now)
 	}
 	if (session->state != TP_SESSION_OPEN)
 		return next;
-	if (session->down_since_ms &&
+	/*
+	 * A stripe ticked above may have gone down just now, stamping
+	 * down_since_ms after `now` was read: that is no outage yet.
+	 */
+	if (session->down_since_ms && now > session->down_since_ms &&
 	    now - session->down_since_ms > session->conf.resume_timeout_ms) {
 		tp_session_fail(session, -ETIMEDOUT,
 		                "peer %s: connection lost for %llu ms, beyond "
