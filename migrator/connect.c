@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +69,21 @@ struct tp_session *mig_connect_session(const struct mig_opts *o,
 		return NULL;
 	}
 	return tp;
+}
+
+int mig_chan_post(struct tp_session *tp, const char *name,
+                  unsigned int priority)
+{
+	int sv[2], rc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	rc = tp_session_post_chan(tp, name, priority, sv[1]);
+	if (rc < 0) {
+		close(sv[0]);
+		return rc;
+	}
+	return sv[0];
 }
 
 int mig_tunnel_request(int control_fd, const char *type, const char *id,

@@ -26,6 +26,13 @@ struct tp_session *mig_connect_session(const struct mig_opts *o,
                                        char *err, size_t errlen);
 
 /*
+ * Open a channel named name on tp (from any thread) and return our end of
+ * it, or -errno. The session owns the other end, even on failure.
+ */
+int mig_chan_post(struct tp_session *tp, const char *name,
+                  unsigned int priority);
+
+/*
  * Over a control channel, ask the receiver for type ("tunnel-keep",
  * "tunnel-teardown") on tunnel id and read its result. 0, or -errno with
  * why filled.

@@ -231,7 +231,7 @@ int mig_tunnel_keep(const struct mig_opts *o)
 	struct nc_nl *nl = NULL;
 	struct sigaction sa;
 	char why[640], chan[40];
-	int sv[2] = { -1, -1 }, ctl[2] = { -1, -1 }, code = 0;
+	int ctl = -1, frames, code = 0;
 	int rc = MIG_EXIT_FAILED;
 	uint64_t rtt_us = 0;
 	bool made = false;
@@ -254,14 +254,13 @@ int mig_tunnel_keep(const struct mig_opts *o)
 		goto out;
 	}
 	runner = tp_runner_start(tp, &terr);
-	if (!runner ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0 ||
-	    tp_session_post_chan(tp, "control", TP_PRIO_CONTROL, ctl[1]) < 0) {
+	if (runner)
+		ctl = mig_chan_post(tp, "control", TP_PRIO_CONTROL);
+	if (ctl < 0) {
 		mig_keep_say("error: cannot open a control channel");
 		goto out;
 	}
-	ctl[1] = -1;
-	if (mig_tunnel_request(ctl[0], "tunnel-keep", o->tunnel_id, why,
+	if (mig_tunnel_request(ctl, "tunnel-keep", o->tunnel_id, why,
 	                       sizeof(why)) < 0) {
 		mig_keep_say("error: %s", why);
 		goto out;
@@ -288,15 +287,13 @@ int mig_tunnel_keep(const struct mig_opts *o)
 		goto out;
 	}
 	snprintf(chan, sizeof(chan), "l2:%s", o->tunnel_id);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
-	    tp_session_post_chan(tp, chan, TP_PRIO_CONTROL, sv[1]) < 0) {
+	frames = mig_chan_post(tp, chan, TP_PRIO_CONTROL);
+	if (frames < 0) {
 		mig_keep_say("error: cannot open the frame channel");
 		goto out;
 	}
-	sv[1] = -1;
-	pump = nc_tapchan_start(t->tap_fd, sv[0], &nerr);
-	t->tap_fd = -1;
-	sv[0] = -1;
+	pump = nc_tapchan_start(t->tap_fd, frames, &nerr);
+	t->tap_fd = -1; /* the pump took both */
 	if (!pump ||
 	    nc_tunnel_check(t, MIG_KEEP_CHECK_MS, &rtt_us, &nerr) < 0) {
 		mig_keep_say("error: frames do not cross the tunnel: %s",
@@ -317,19 +314,13 @@ out:
 	nc_tunnel_close(t);
 	free(t);
 	nc_nl_close(nl);
-	if (ctl[0] >= 0)
-		shutdown(ctl[0], SHUT_WR);
+	if (ctl >= 0)
+		shutdown(ctl, SHUT_WR);
 	if (runner)
 		tp_runner_wait(runner, 2000, NULL);
 	tp_runner_stop(runner, NULL);
-	if (ctl[0] >= 0)
-		close(ctl[0]);
-	if (ctl[1] >= 0)
-		close(ctl[1]);
-	if (sv[0] >= 0)
-		close(sv[0]);
-	if (sv[1] >= 0)
-		close(sv[1]);
+	if (ctl >= 0)
+		close(ctl);
 	tp_session_free(tp);
 	return rc;
 }

@@ -235,7 +235,7 @@ static int mig_connect(struct mig_run *r)
 {
 	struct tp_error err = { 0 };
 	char why[512];
-	int sv[2], code = 0;
+	int fd, code = 0;
 
 	r->tp = mig_connect_session(r->o, &r->creds, &code, why, sizeof(why));
 	if (!r->tp)
@@ -243,12 +243,11 @@ static int mig_connect(struct mig_run *r)
 	r->runner = tp_runner_start(r->tp, &err);
 	if (!r->runner)
 		return mig_fail(r, MIG_EXIT_FAILED, "%s", err.msg);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return mig_fail(r, MIG_EXIT_FAILED, "socketpair: %s",
-		                strerror(errno));
-	r->control_fd = sv[0];
-	if (tp_session_post_chan(r->tp, "control", TP_PRIO_CONTROL, sv[1]) < 0)
-		return mig_fail(r, MIG_EXIT_FAILED, "control channel");
+	fd = mig_chan_post(r->tp, "control", TP_PRIO_CONTROL);
+	if (fd < 0)
+		return mig_fail(r, MIG_EXIT_FAILED, "control channel: %s",
+		                strerror(-fd));
+	r->control_fd = fd;
 	mig_events_log(r->ev, "info", "connected to %s",
 	               tp_session_peer(r->tp));
 	return 0;

@@ -93,7 +93,7 @@ static int mig_tunnel_remote(const struct mig_opts *o, const char *id)
 	struct tp_runner *runner = NULL;
 	struct tp_session *tp;
 	char why[512];
-	int sv[2] = { -1, -1 }, code = 0, rc = MIG_EXIT_FAILED;
+	int ctl = -1, code = 0, rc = MIG_EXIT_FAILED;
 
 	tp = mig_connect_session(o, &creds, &code, why, sizeof(why));
 	if (!tp) {
@@ -101,14 +101,13 @@ static int mig_tunnel_remote(const struct mig_opts *o, const char *id)
 		return code;
 	}
 	runner = tp_runner_start(tp, &terr);
-	if (!runner ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
-	    tp_session_post_chan(tp, "control", TP_PRIO_CONTROL, sv[1]) < 0) {
+	if (runner)
+		ctl = mig_chan_post(tp, "control", TP_PRIO_CONTROL);
+	if (ctl < 0) {
 		fprintf(stderr, "migrator: cannot open a control channel\n");
 		goto out;
 	}
-	sv[1] = -1; /* the session owns it now */
-	if (mig_tunnel_request(sv[0], "tunnel-teardown", id, why, sizeof(why)) <
+	if (mig_tunnel_request(ctl, "tunnel-teardown", id, why, sizeof(why)) <
 	    0) {
 		fprintf(stderr, "migrator: tunnel %s: %s\n", id, why);
 		goto out;
@@ -117,15 +116,13 @@ static int mig_tunnel_remote(const struct mig_opts *o, const char *id)
 	       tp_session_peer(tp));
 	rc = MIG_EXIT_OK;
 out:
-	if (sv[0] >= 0)
-		shutdown(sv[0], SHUT_WR);
+	if (ctl >= 0)
+		shutdown(ctl, SHUT_WR);
 	if (runner)
 		tp_runner_wait(runner, 5000, NULL);
 	tp_runner_stop(runner, NULL);
-	if (sv[0] >= 0)
-		close(sv[0]);
-	if (sv[1] >= 0)
-		close(sv[1]);
+	if (ctl >= 0)
+		close(ctl);
 	tp_session_free(tp);
 	return rc;
 }

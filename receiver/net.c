@@ -30,8 +30,7 @@ struct rcv_net {
 	struct nc_net_plan plan;
 	struct nc_net_answer answer;
 	struct nc_tunnel tunnels[NC_NICS_MAX];
-	bool made[NC_NICS_MAX];
-	size_t n;
+	size_t n; /* tunnels[0..n) are made */
 	pthread_t watcher;
 	bool watching;
 	atomic_bool stop, cut;
@@ -157,7 +156,6 @@ static int rcv_net_make(struct rcv_net *net, struct nc_nl *nl)
 			         nic->mac, err.msg);
 			return rc;
 		}
-		net->made[i] = true;
 		net->n = i + 1;
 		if (nic->mode == NC_MODE_ENCRYPTED) {
 			rc = rcv_taps_add(session->srv->taps, nic->tunnel,
@@ -203,8 +201,7 @@ static void rcv_net_cutover(struct rcv_net *net)
 	net->cut = true;
 	nl = nc_nl_open(&err);
 	for (i = 0; nl && i < net->n; i++)
-		if (net->made[i] &&
-		    nc_tunnel_cutover(nl, &net->tunnels[i], &err) < 0)
+		if (nc_tunnel_cutover(nl, &net->tunnels[i], &err) < 0)
 			rcv_log(LOG_WARNING, "session %s: tunnel %s: %s",
 			        net->session->id, net->plan.nics[i].tunnel,
 			        err.msg);
@@ -323,8 +320,6 @@ void rcv_net_commit(struct rcv_session *session)
 	rcv_net_stop_watch(net);
 	rcv_net_cutover(net);
 	for (i = 0; i < net->n; i++) {
-		if (!net->made[i])
-			continue;
 		if (nc_tunnel_commit(&net->tunnels[i], &err) < 0)
 			rcv_log(LOG_WARNING, "session %s: tunnel %s: %s",
 			        session->id, net->plan.nics[i].tunnel, err.msg);
@@ -351,8 +346,6 @@ void rcv_net_end(struct rcv_session *session, bool keep)
 	if (!keep) {
 		nl = nc_nl_open(&err);
 		for (i = 0; i < net->n; i++) {
-			if (!net->made[i])
-				continue;
 			if (net->plan.nics[i].mode == NC_MODE_ENCRYPTED)
 				rcv_taps_remove(session->srv->taps,
 				                net->plan.nics[i].tunnel);
@@ -369,8 +362,7 @@ void rcv_net_end(struct rcv_session *session, bool keep)
 		nc_nl_close(nl);
 	}
 	for (i = 0; i < net->n; i++)
-		if (net->made[i])
-			nc_tunnel_close(&net->tunnels[i]);
+		nc_tunnel_close(&net->tunnels[i]);
 	pthread_mutex_destroy(&net->cut_lock);
 	free(net);
 	session->net = NULL;
