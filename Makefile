@@ -19,7 +19,7 @@ CC       := gcc
 FUZZCC   ?= clang
 PKG_CONFIG ?= pkg-config
 PKGS     := libvirt openssl liblz4 libzstd libnl-3.0 libnl-route-3.0 libssh2 \
-            libxml-2.0 jansson
+            libxml-2.0 jansson libnbd
 
 # Only query pkg-config for targets that compile something; `make deps`,
 # `make check` and `make demo` first install what is missing, then re-enter.

@@ -1,0 +1,110 @@
+/*
+ * vmdef.c: names of the neutral definition's values, and its notes.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hypervisor/vmdef.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const kind_names[] = {
+	[HV_KIND_KVM] = "kvm",
+	[HV_KIND_XEN] = "xen",
+	[HV_KIND_VMWARE] = "vmware",
+};
+
+static const char *const format_names[] = {
+	[HV_IMG_RAW] = "raw",   [HV_IMG_QCOW2] = "qcow2", [HV_IMG_VMDK] = "vmdk",
+	[HV_IMG_VPC] = "vpc",   [HV_IMG_VHDX] = "vhdx",
+};
+
+static const char *const bus_names[] = {
+	[HV_BUS_VIRTIO] = "virtio", [HV_BUS_SATA] = "sata", [HV_BUS_IDE] = "ide",
+	[HV_BUS_SCSI] = "scsi",     [HV_BUS_NVME] = "nvme", [HV_BUS_XEN] = "xen",
+};
+
+static const char *const nic_names[] = {
+	[HV_NIC_VIRTIO] = "virtio",   [HV_NIC_E1000] = "e1000",
+	[HV_NIC_E1000E] = "e1000e",   [HV_NIC_RTL8139] = "rtl8139",
+	[HV_NIC_VMXNET3] = "vmxnet3", [HV_NIC_NETFRONT] = "netfront",
+	[HV_NIC_PCNET] = "pcnet",
+};
+
+static const char *name_of(const char *const *names, size_t n, unsigned int v)
+{
+	return v < n && names[v] ? names[v] : "?";
+}
+
+const char *hv_kind_name(enum hv_kind kind)
+{
+	return name_of(kind_names, ARRAY_LEN(kind_names), kind);
+}
+
+const char *hv_img_format_name(enum hv_img_format f)
+{
+	return name_of(format_names, ARRAY_LEN(format_names), f);
+}
+
+const char *hv_disk_bus_name(enum hv_disk_bus bus)
+{
+	return name_of(bus_names, ARRAY_LEN(bus_names), bus);
+}
+
+const char *hv_nic_model_name(enum hv_nic_model m)
+{
+	return name_of(nic_names, ARRAY_LEN(nic_names), m);
+}
+
+static int parse_name(const char *const *names, size_t n, const char *s,
+                      unsigned int *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (names[i] && strcmp(names[i], s) == 0) {
+			*out = (unsigned int)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int hv_kind_parse(const char *s, enum hv_kind *out)
+{
+	unsigned int v;
+	int rc = parse_name(kind_names, ARRAY_LEN(kind_names), s, &v);
+
+	if (rc == 0)
+		*out = (enum hv_kind)v;
+	return rc;
+}
+
+int hv_img_format_parse(const char *s, enum hv_img_format *out)
+{
+	unsigned int v;
+	int rc = parse_name(format_names, ARRAY_LEN(format_names), s, &v);
+
+	if (rc == 0)
+		*out = (enum hv_img_format)v;
+	return rc;
+}
+
+void hv_vmdef_init(struct hv_vmdef *def)
+{
+	memset(def, 0, sizeof(*def));
+}
+
+void hv_vmdef_note(struct hv_vmdef *def, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (def->n_notes >= HV_VMDEF_MAX_NOTES) {
+		def->notes_truncated = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(def->notes[def->n_notes], HV_VMDEF_NOTE_MAX, fmt, ap);
+	va_end(ap);
+	def->n_notes++;
+}
