@@ -22,9 +22,10 @@
 
 #include "hypervisor/domxml.h"
 #include "hypervisor/hv_error.h"
+#include "hypervisor/hv_json.h"
 
 #define HV_PLAN_VERSION      1
-#define HV_PLAN_MSG_MAX      (64u << 10)
+#define HV_PLAN_MSG_MAX      HV_JSON_MSG_MAX
 #define HV_PLAN_NAME_MAX     64            /* characters */
 #define HV_PLAN_MEMORY_MIN   1024ull       /* KiB: 1 MiB */
 #define HV_PLAN_MEMORY_MAX   (16ull << 30) /* KiB: 16 TiB */
