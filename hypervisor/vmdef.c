@@ -17,13 +17,14 @@ static const char *const kind_names[] = {
 };
 
 static const char *const format_names[] = {
-	[HV_IMG_RAW] = "raw",   [HV_IMG_QCOW2] = "qcow2", [HV_IMG_VMDK] = "vmdk",
-	[HV_IMG_VPC] = "vpc",   [HV_IMG_VHDX] = "vhdx",
+	[HV_IMG_RAW] = "raw", [HV_IMG_QCOW2] = "qcow2", [HV_IMG_VMDK] = "vmdk",
+	[HV_IMG_VPC] = "vpc", [HV_IMG_VHDX] = "vhdx",
 };
 
 static const char *const bus_names[] = {
-	[HV_BUS_VIRTIO] = "virtio", [HV_BUS_SATA] = "sata", [HV_BUS_IDE] = "ide",
-	[HV_BUS_SCSI] = "scsi",     [HV_BUS_NVME] = "nvme", [HV_BUS_XEN] = "xen",
+	[HV_BUS_VIRTIO] = "virtio", [HV_BUS_SATA] = "sata",
+	[HV_BUS_IDE] = "ide",       [HV_BUS_SCSI] = "scsi",
+	[HV_BUS_NVME] = "nvme",     [HV_BUS_XEN] = "xen",
 };
 
 static const char *const nic_names[] = {
@@ -31,6 +32,12 @@ static const char *const nic_names[] = {
 	[HV_NIC_E1000E] = "e1000e",   [HV_NIC_RTL8139] = "rtl8139",
 	[HV_NIC_VMXNET3] = "vmxnet3", [HV_NIC_NETFRONT] = "netfront",
 	[HV_NIC_PCNET] = "pcnet",
+};
+
+static const char *const scsi_names[] = {
+	[HV_SCSI_DEFAULT] = "default",   [HV_SCSI_VIRTIO] = "virtio-scsi",
+	[HV_SCSI_LSILOGIC] = "lsilogic", [HV_SCSI_LSISAS1068] = "lsisas1068",
+	[HV_SCSI_PVSCSI] = "pvscsi",     [HV_SCSI_BUSLOGIC] = "buslogic",
 };
 
 static const char *name_of(const char *const *names, size_t n, unsigned int v)
@@ -58,6 +65,11 @@ const char *hv_nic_model_name(enum hv_nic_model m)
 	return name_of(nic_names, ARRAY_LEN(nic_names), m);
 }
 
+const char *hv_scsi_model_name(enum hv_scsi_model m)
+{
+	return name_of(scsi_names, ARRAY_LEN(scsi_names), m);
+}
+
 static int parse_name(const char *const *names, size_t n, const char *s,
                       unsigned int *out)
 {
@@ -70,25 +82,22 @@ static int parse_name(const char *const *names, size_t n, const char *s,
 	return -EINVAL;
 }
 
-int hv_kind_parse(const char *s, enum hv_kind *out)
-{
-	unsigned int v;
-	int rc = parse_name(kind_names, ARRAY_LEN(kind_names), s, &v);
+#define VMDEF_PARSER(fn, type, names)                                          \
+	int fn(const char *s, type *out)                                       \
+	{                                                                      \
+		unsigned int v;                                                \
+		int rc = parse_name(names, ARRAY_LEN(names), s, &v);           \
+                                                                               \
+		if (rc == 0)                                                   \
+			*out = (type)v;                                        \
+		return rc;                                                     \
+	}
 
-	if (rc == 0)
-		*out = (enum hv_kind)v;
-	return rc;
-}
-
-int hv_img_format_parse(const char *s, enum hv_img_format *out)
-{
-	unsigned int v;
-	int rc = parse_name(format_names, ARRAY_LEN(format_names), s, &v);
-
-	if (rc == 0)
-		*out = (enum hv_img_format)v;
-	return rc;
-}
+VMDEF_PARSER(hv_kind_parse, enum hv_kind, kind_names)
+VMDEF_PARSER(hv_img_format_parse, enum hv_img_format, format_names)
+VMDEF_PARSER(hv_disk_bus_parse, enum hv_disk_bus, bus_names)
+VMDEF_PARSER(hv_nic_model_parse, enum hv_nic_model, nic_names)
+VMDEF_PARSER(hv_scsi_model_parse, enum hv_scsi_model, scsi_names)
 
 void hv_vmdef_init(struct hv_vmdef *def)
 {

@@ -23,7 +23,8 @@
 #define HV_VMDEF_MAX_NOTES 64
 #define HV_VMDEF_NOTE_MAX  200 /* bytes of one note, with the NUL */
 
-/* The hypervisor families skyferry knows (hypervisor/kvm.c, xen.c, vmware.c). */
+/* The hypervisor families skyferry knows (hypervisor/kvm.c, xen.c, vmware.c).
+ */
 enum hv_kind {
 	HV_KIND_KVM,
 	HV_KIND_XEN,
@@ -39,7 +40,8 @@ enum hv_firmware {
 enum hv_img_format {
 	HV_IMG_RAW,
 	HV_IMG_QCOW2,
-	HV_IMG_VMDK, /* subformat: monolithicSparse, streamOptimized, monolithicFlat */
+	HV_IMG_VMDK, /* subformat: monolithicSparse, streamOptimized,
+	                monolithicFlat */
 	HV_IMG_VPC,  /* VHD; subformat: dynamic (default) or fixed */
 	HV_IMG_VHDX,
 };
@@ -83,33 +85,34 @@ enum hv_nic_model {
 };
 
 struct hv_vmdisk {
-	char path[4096];           /* image file as the definition names it; ""
-	                              for an empty cdrom */
+	char path[4096]; /* image file as the definition names it; ""
+	                    for an empty cdrom */
 	enum hv_img_format format;
-	char subformat[32];        /* "" = the format's default */
+	char subformat[32]; /* "" = the format's default */
 	enum hv_disk_device device;
 	enum hv_disk_bus bus;
 	enum hv_scsi_model scsi_model;
-	unsigned int controller;   /* bus controller index (vmx scsi1:0 -> 1) */
-	unsigned int unit;         /* position on that controller */
+	unsigned int controller; /* bus controller index (vmx scsi1:0 -> 1) */
+	unsigned int unit;       /* position on that controller */
 	bool readonly;
 };
 
 struct hv_vmnic {
-	char mac[18];      /* lower case aa:bb:cc:dd:ee:ff, "" = generated */
+	char mac[18]; /* lower case aa:bb:cc:dd:ee:ff, "" = generated */
 	enum hv_nic_model model;
 	char network[256]; /* bridge, network or port group name, "" if none */
 	bool is_bridge;    /* network names a host bridge, not a network */
 };
 
 struct hv_vmdef {
-	enum hv_kind kind;   /* the hypervisor this definition is for */
+	enum hv_kind kind; /* the hypervisor this definition is for */
 	char name[256];
-	char uuid[37];       /* canonical lower case, "" if the source had none */
+	char uuid[37]; /* canonical lower case, "" if the source had none */
 	uint64_t memory_kib;
 	unsigned int vcpus;
 	enum hv_firmware firmware;
-	char guest_os[64];   /* VMware guestOS hint ("debian12-64"), "" if unknown */
+	char guest_os[64]; /* VMware guestOS hint ("debian12-64"), "" if unknown
+	                    */
 	struct hv_vmdisk disks[HV_VMDEF_MAX_DISKS];
 	size_t n_disks;
 	struct hv_vmnic nics[HV_VMDEF_MAX_NICS];
@@ -132,14 +135,22 @@ struct hv_convert_opts {
 };
 
 /* Names, for messages and the CLI; "?" for an out-of-range value. */
-const char *hv_kind_name(enum hv_kind kind);          /* kvm, xen, vmware */
-const char *hv_img_format_name(enum hv_img_format f); /* raw, qcow2, vmdk, vpc, vhdx */
-const char *hv_disk_bus_name(enum hv_disk_bus bus);   /* virtio, sata, ide, scsi, nvme, xen */
-const char *hv_nic_model_name(enum hv_nic_model m);   /* virtio, e1000, ... */
+const char *hv_kind_name(enum hv_kind kind); /* kvm, xen, vmware */
+const char *
+hv_img_format_name(enum hv_img_format f); /* raw, qcow2, vmdk, vpc, vhdx */
+const char *
+hv_disk_bus_name(enum hv_disk_bus bus); /* virtio, sata, ide, scsi, nvme, xen */
+const char *hv_nic_model_name(enum hv_nic_model m); /* virtio, e1000, ... */
+
+const char *hv_scsi_model_name(
+    enum hv_scsi_model m); /* default, virtio-scsi, lsilogic, ... */
 
 /* Parse a name back; -EINVAL for an unknown one. */
 int hv_kind_parse(const char *s, enum hv_kind *out);
 int hv_img_format_parse(const char *s, enum hv_img_format *out);
+int hv_disk_bus_parse(const char *s, enum hv_disk_bus *out);
+int hv_nic_model_parse(const char *s, enum hv_nic_model *out);
+int hv_scsi_model_parse(const char *s, enum hv_scsi_model *out);
 
 /* Zero *def. */
 void hv_vmdef_init(struct hv_vmdef *def);
@@ -159,7 +170,8 @@ void hv_vmdef_note(struct hv_vmdef *def, const char *fmt, ...)
  * caller decides where converted images go). Returns 0 or -EINVAL (with
  * err) when src cannot be expressed on the target at all.
  */
-int hv_vmdef_convert(const struct hv_vmdef *src, const struct hv_convert_opts *opts,
-                     struct hv_vmdef *dst, struct hv_error *err);
+int hv_vmdef_convert(const struct hv_vmdef *src,
+                     const struct hv_convert_opts *opts, struct hv_vmdef *dst,
+                     struct hv_error *err);
 
 #endif
