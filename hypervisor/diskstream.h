@@ -51,6 +51,12 @@
 #define HV_DSTREAM_ZERO_MAX   (1u << 30)
 #define HV_DSTREAM_SIZE_MAX   (64ull << 40)
 
+/*
+ * Filled by each call, also on failure (what was done until then). The
+ * sender and the receiver of one stream agree on every field; the
+ * receiver's skipped_bytes is what no record touched. hv_disk_convert
+ * has no wire: wire_bytes is 0 and records counts NBD write requests.
+ */
 struct hv_dstream_stats {
 	uint64_t virtual_size;
 	uint64_t data_bytes;    /* payload bytes of DATA records */
@@ -74,13 +80,15 @@ enum hv_dstream_mode {
  * stats may be NULL. Returns 0 or a negative errno with err filled.
  */
 int hv_dstream_send(const char *nbd_uri, enum hv_dstream_mode mode,
-                    const char *bitmap_context, int fd, struct hv_dstream_stats *stats,
-                    struct hv_error *err);
+                    const char *bitmap_context, int fd,
+                    struct hv_dstream_stats *stats, struct hv_error *err);
 
 /*
  * Read one stream from fd and apply it to the writable export at nbd_uri,
- * whose size must equal the stream's virtual size. Flushes before it
- * returns 0. A malformed stream is -EPROTO, naming the field.
+ * whose size must equal the stream's virtual size (-EINVAL otherwise).
+ * Flushes before it returns 0. A malformed stream is -EPROTO, naming the
+ * field ("disk stream: record 12: offset 4096 goes backwards (last end
+ * 8192)"). Never reads past END, so fd may carry more after the stream.
  */
 int hv_dstream_recv(int fd, const char *nbd_uri, struct hv_dstream_stats *stats,
                     struct hv_error *err);
@@ -89,10 +97,12 @@ int hv_dstream_recv(int fd, const char *nbd_uri, struct hv_dstream_stats *stats,
  * Convert an image locally: export src read-only, create dst (format
  * dst_fmt, subformat or "" for the default) of the same virtual size,
  * export it writable, and copy only data. Refuses an existing dst
- * (-EEXIST). On failure dst is removed.
+ * (-EEXIST). On failure dst is removed (with a monolithicFlat extent).
+ * A vpc dst keeps the exact size (force_size), not a CHS-rounded one.
  */
-int hv_disk_convert(const char *src, enum hv_img_format src_fmt, const char *dst,
-                    enum hv_img_format dst_fmt, const char *dst_subformat,
-                    struct hv_dstream_stats *stats, struct hv_error *err);
+int hv_disk_convert(const char *src, enum hv_img_format src_fmt,
+                    const char *dst, enum hv_img_format dst_fmt,
+                    const char *dst_subformat, struct hv_dstream_stats *stats,
+                    struct hv_error *err);
 
 #endif
