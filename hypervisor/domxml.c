@@ -18,17 +18,15 @@
 #include <libxml/xmlerror.h>
 
 #include "hypervisor/domxml.h"
+#include "hypervisor/domxml_priv.h"
 
 #define DX_PARSE_OPTS                                                          \
 	(XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |           \
 	 XML_PARSE_BIG_LINES)
 
-static int dx_fail(struct hv_error *err, int code, const xmlNode *n,
-                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
 /* Say what is wrong, and where in the document when a node is known. */
-static int dx_fail(struct hv_error *err, int code, const xmlNode *n,
-                   const char *fmt, ...)
+int hv_xml_fail(struct hv_error *err, int code, const xmlNode *n,
+                const char *fmt, ...)
 {
 	char what[HV_ERROR_MSG_MAX];
 	va_list ap;
@@ -44,10 +42,11 @@ static int dx_fail(struct hv_error *err, int code, const xmlNode *n,
 
 /* What the parser's hooks saw, through the context's _private. */
 struct dx_parse_state {
-	bool doctype;    /* a <!DOCTYPE> was seen: refused */
-	int first_code;  /* libxml2's code of the first error, 0 if none */
-	int first_line;  /* and where it was */
-	char first[160]; /* and what it said, made printable */
+	bool doctype;     /* a <!DOCTYPE> was seen: refused */
+	int first_code;   /* libxml2's code of the first error, 0 if none */
+	int first_line;   /* and where it was */
+	int first_column; /* and column */
+	char first[160];  /* and what it said, made printable */
 };
 
 /* The SAX hook for <!DOCTYPE ...>: refuse the document. */
@@ -75,6 +74,7 @@ static void dx_record_error(void *user, xmlErrorPtr e)
 		return;
 	state->first_code = e->code ? e->code : -1;
 	state->first_line = e->line;
+	state->first_column = e->int2;
 	hv_error_quote(e->message ? e->message : "not well-formed",
 	               state->first, sizeof(state->first));
 }
@@ -83,8 +83,8 @@ static void dx_record_error(void *user, xmlErrorPtr e)
  * Parse len bytes into a document whose root is <domain>. *out is the
  * caller's on success only.
  */
-static int dx_read(const char *xml, size_t len, xmlDocPtr *out,
-                   struct hv_error *err)
+int hv_xml_read(const char *xml, size_t len, xmlDocPtr *out,
+                struct hv_error *err)
 {
 	struct dx_parse_state state = { 0 };
 	xmlParserCtxtPtr ctxt;
@@ -112,12 +112,14 @@ static int dx_read(const char *xml, size_t len, xmlDocPtr *out,
 		rc = hv_error_set(err, -ENOMEM, "domain XML: out of memory");
 	else if (!doc || state.first_code)
 		rc = hv_error_set(
-		    err, -EINVAL, "domain XML line %d: %s", state.first_line,
-		    state.first_code ? state.first : "not well-formed");
+		    err, -EINVAL, "domain XML line %d: %s (column %d)",
+		    state.first_line,
+		    state.first_code ? state.first : "not well-formed",
+		    state.first_column);
 	else if (!root || root->ns ||
 	         !xmlStrEqual(root->name, BAD_CAST "domain"))
-		rc = dx_fail(err, -EINVAL, root,
-		             "the root element is not <domain>");
+		rc = hv_xml_fail(err, -EINVAL, root,
+		                 "the root element is not <domain>");
 	xmlFreeParserCtxt(ctxt);
 	if (rc < 0)
 		xmlFreeDoc(doc);
@@ -126,7 +128,7 @@ static int dx_read(const char *xml, size_t len, xmlDocPtr *out,
 	return rc;
 }
 
-static bool dx_is(const xmlNode *n, const char *name)
+bool hv_xml_is(const xmlNode *n, const char *name)
 {
 	return n->type == XML_ELEMENT_NODE && !n->ns &&
 	       xmlStrEqual(n->name, BAD_CAST name);
@@ -136,19 +138,19 @@ static bool dx_is(const xmlNode *n, const char *name)
  * Find the child element <name> of parent: *out is NULL when there is none.
  * Two of them is an error: the document would mean two different things.
  */
-static int dx_child(const xmlNode *parent, const char *name, xmlNode **out,
-                    struct hv_error *err)
+int hv_xml_child(const xmlNode *parent, const char *name, xmlNode **out,
+                 struct hv_error *err)
 {
 	xmlNode *n;
 
 	*out = NULL;
 	for (n = parent->children; n; n = n->next) {
-		if (!dx_is(n, name))
+		if (!hv_xml_is(n, name))
 			continue;
 		if (*out)
-			return dx_fail(err, -EINVAL, n,
-			               "<%s> appears twice in <%s>", name,
-			               (const char *)parent->name);
+			return hv_xml_fail(err, -EINVAL, n,
+			                   "<%s> appears twice in <%s>", name,
+			                   (const char *)parent->name);
 		*out = n;
 	}
 	return 0;
@@ -161,15 +163,16 @@ static int dx_copy(char *dst, size_t size, const char *val, const char *what,
 	size_t len = strlen(val);
 
 	if (len >= size)
-		return dx_fail(err, -EINVAL, n, "%s is longer than %zu bytes",
-		               what, size - 1);
+		return hv_xml_fail(err, -EINVAL, n,
+		                   "%s is longer than %zu bytes", what,
+		                   size - 1);
 	memcpy(dst, val, len + 1);
 	return 0;
 }
 
 /* Copy attribute name of n into dst; dst is def if there is none. */
-static int dx_attr(const xmlNode *n, const char *name, const char *def,
-                   char *dst, size_t size, struct hv_error *err)
+int hv_xml_attr(const xmlNode *n, const char *name, const char *def, char *dst,
+                size_t size, struct hv_error *err)
 {
 	char what[64];
 	xmlChar *val;
@@ -180,39 +183,38 @@ static int dx_attr(const xmlNode *n, const char *name, const char *def,
 		return dx_copy(dst, size, def, what, n, err);
 	val = xmlGetNoNsProp(n, BAD_CAST name);
 	if (!val)
-		return dx_fail(err, -ENOMEM, n, "out of memory");
+		return hv_xml_fail(err, -ENOMEM, n, "out of memory");
 	rc = dx_copy(dst, size, (const char *)val, what, n, err);
 	xmlFree(val);
 	return rc;
 }
 
 /* Copy the text of element n into dst; it must not be empty. */
-static int dx_text(const xmlNode *n, char *dst, size_t size,
-                   struct hv_error *err)
+int hv_xml_text(const xmlNode *n, char *dst, size_t size, struct hv_error *err)
 {
 	char what[64];
 	xmlChar *val = xmlNodeGetContent(n);
 	int rc;
 
 	if (!val)
-		return dx_fail(err, -ENOMEM, n, "out of memory");
+		return hv_xml_fail(err, -ENOMEM, n, "out of memory");
 	snprintf(what, sizeof(what), "<%s>", (const char *)n->name);
 	rc = dx_copy(dst, size, (const char *)val, what, n, err);
 	xmlFree(val);
 	if (rc == 0 && dst[0] == '\0')
-		rc = dx_fail(err, -EINVAL, n, "%s has no value", what);
+		rc = hv_xml_fail(err, -EINVAL, n, "%s has no value", what);
 	return rc;
 }
 
 /* The text of n as a decimal number, white space around it allowed. */
-static int dx_number(const xmlNode *n, uint64_t *out, struct hv_error *err)
+int hv_xml_number(const xmlNode *n, uint64_t *out, struct hv_error *err)
 {
 	char text[32], shown[48];
 	const char *p;
 	uint64_t value = 0;
 	int rc;
 
-	rc = dx_text(n, text, sizeof(text), err);
+	rc = hv_xml_text(n, text, sizeof(text), err);
 	if (rc < 0)
 		return rc;
 	for (p = text; isspace((unsigned char)*p); p++)
@@ -221,8 +223,9 @@ static int dx_number(const xmlNode *n, uint64_t *out, struct hv_error *err)
 		goto bad;
 	for (; isdigit((unsigned char)*p); p++) {
 		if (value > (UINT64_MAX - (unsigned)(*p - '0')) / 10)
-			return dx_fail(err, -EINVAL, n, "<%s> is out of range",
-			               (const char *)n->name);
+			return hv_xml_fail(err, -EINVAL, n,
+			                   "<%s> is out of range",
+			                   (const char *)n->name);
 		value = value * 10 + (unsigned)(*p - '0');
 	}
 	while (isspace((unsigned char)*p))
@@ -232,9 +235,9 @@ static int dx_number(const xmlNode *n, uint64_t *out, struct hv_error *err)
 	*out = value;
 	return 0;
 bad:
-	return dx_fail(err, -EINVAL, n, "<%s> '%s' is not a number",
-	               (const char *)n->name,
-	               hv_error_quote(text, shown, sizeof(shown)));
+	return hv_xml_fail(err, -EINVAL, n, "<%s> '%s' is not a number",
+	                   (const char *)n->name,
+	                   hv_error_quote(text, shown, sizeof(shown)));
 }
 
 /*
@@ -269,26 +272,27 @@ static uint64_t dx_unit_scale(const char *unit)
 }
 
 /* <memory unit='...'>N</memory> in KiB, rounded up as libvirt does. */
-static int dx_memory(const xmlNode *n, uint64_t *kib, struct hv_error *err)
+int hv_xml_memory(const xmlNode *n, uint64_t *kib, struct hv_error *err)
 {
 	char unit[16];
 	uint64_t value, scale, bytes;
 	int rc;
 
-	rc = dx_attr(n, "unit", "", unit, sizeof(unit), err);
+	rc = hv_xml_attr(n, "unit", "", unit, sizeof(unit), err);
 	if (rc == 0)
-		rc = dx_number(n, &value, err);
+		rc = hv_xml_number(n, &value, err);
 	if (rc < 0)
 		return rc;
 	scale = dx_unit_scale(unit);
 	if (!scale)
-		return dx_fail(err, -EINVAL, n,
-		               "<memory unit='%s'> is not a known unit", unit);
+		return hv_xml_fail(err, -EINVAL, n,
+		                   "<memory unit='%s'> is not a known unit",
+		                   unit);
 	if (value > UINT64_MAX / scale)
-		return dx_fail(err, -EINVAL, n, "<memory> is out of range");
+		return hv_xml_fail(err, -EINVAL, n, "<memory> is out of range");
 	bytes = value * scale;
 	if (bytes == 0)
-		return dx_fail(err, -EINVAL, n, "<memory> is zero");
+		return hv_xml_fail(err, -EINVAL, n, "<memory> is zero");
 	*kib = bytes / 1024 + (bytes % 1024 != 0);
 	return 0;
 }
@@ -315,18 +319,20 @@ static int dx_disk_source(const xmlNode *n, struct hv_disk *disk,
 	size_t i;
 	int rc;
 
-	rc = dx_child(n, "source", &src, err);
+	rc = hv_xml_child(n, "source", &src, err);
 	if (rc < 0 || !src)
 		return rc;
 	for (i = 0; i < sizeof(attr_of_type) / sizeof(attr_of_type[0]); i++)
 		if (!strcmp(disk->type, attr_of_type[i][0]))
-			return dx_attr(src, attr_of_type[i][1], "",
-			               disk->source, sizeof(disk->source), err);
+			return hv_xml_attr(src, attr_of_type[i][1], "",
+			                   disk->source, sizeof(disk->source),
+			                   err);
 	if (strcmp(disk->type, "volume"))
 		return 0; /* nvme, vhostuser...: nothing we can name */
-	rc = dx_attr(src, "pool", "", pool, sizeof(pool), err);
+	rc = hv_xml_attr(src, "pool", "", pool, sizeof(pool), err);
 	if (rc == 0)
-		rc = dx_attr(src, "volume", "", volume, sizeof(volume), err);
+		rc =
+		    hv_xml_attr(src, "volume", "", volume, sizeof(volume), err);
 	if (rc == 0 && (pool[0] || volume[0]))
 		snprintf(disk->source, sizeof(disk->source), "%s/%s", pool,
 		         volume);
@@ -338,34 +344,35 @@ static int dx_disk(const xmlNode *n, struct hv_disk *disk, struct hv_error *err)
 	xmlNode *driver, *target, *flag = NULL;
 	int rc;
 
-	rc = dx_attr(n, "type", "file", disk->type, sizeof(disk->type), err);
+	rc =
+	    hv_xml_attr(n, "type", "file", disk->type, sizeof(disk->type), err);
 	if (rc == 0)
-		rc = dx_attr(n, "device", "disk", disk->device,
-		             sizeof(disk->device), err);
+		rc = hv_xml_attr(n, "device", "disk", disk->device,
+		                 sizeof(disk->device), err);
 	if (rc == 0)
 		rc = dx_disk_source(n, disk, err);
 	if (rc == 0)
-		rc = dx_child(n, "driver", &driver, err);
+		rc = hv_xml_child(n, "driver", &driver, err);
 	if (rc == 0 && driver)
-		rc = dx_attr(driver, "type", "", disk->format,
-		             sizeof(disk->format), err);
+		rc = hv_xml_attr(driver, "type", "", disk->format,
+		                 sizeof(disk->format), err);
 	if (rc == 0)
-		rc = dx_child(n, "target", &target, err);
+		rc = hv_xml_child(n, "target", &target, err);
 	if (rc == 0 && !target)
-		rc = dx_fail(err, -EINVAL, n, "<disk> has no <target>");
+		rc = hv_xml_fail(err, -EINVAL, n, "<disk> has no <target>");
 	if (rc == 0)
-		rc = dx_attr(target, "dev", "", disk->target,
-		             sizeof(disk->target), err);
+		rc = hv_xml_attr(target, "dev", "", disk->target,
+		                 sizeof(disk->target), err);
 	if (rc == 0 && !disk->target[0])
-		rc = dx_fail(err, -EINVAL, target, "<target> has no dev=");
+		rc = hv_xml_fail(err, -EINVAL, target, "<target> has no dev=");
 	if (rc == 0)
-		rc = dx_attr(target, "bus", "", disk->bus, sizeof(disk->bus),
-		             err);
+		rc = hv_xml_attr(target, "bus", "", disk->bus,
+		                 sizeof(disk->bus), err);
 	if (rc == 0)
-		rc = dx_child(n, "readonly", &flag, err);
+		rc = hv_xml_child(n, "readonly", &flag, err);
 	disk->readonly = rc == 0 && flag;
 	if (rc == 0)
-		rc = dx_child(n, "shareable", &flag, err);
+		rc = hv_xml_child(n, "shareable", &flag, err);
 	disk->shareable = rc == 0 && flag;
 	return rc;
 }
@@ -379,28 +386,29 @@ static int dx_nic(const xmlNode *n, struct hv_nic *nic, struct hv_error *err)
 	xmlNode *mac, *model, *src;
 	int rc;
 
-	rc = dx_attr(n, "type", "", nic->type, sizeof(nic->type), err);
+	rc = hv_xml_attr(n, "type", "", nic->type, sizeof(nic->type), err);
 	if (rc == 0)
-		rc = dx_child(n, "mac", &mac, err);
+		rc = hv_xml_child(n, "mac", &mac, err);
 	if (rc == 0 && mac)
-		rc = dx_attr(mac, "address", "", nic->mac, sizeof(nic->mac),
-		             err);
+		rc = hv_xml_attr(mac, "address", "", nic->mac, sizeof(nic->mac),
+		                 err);
 	dx_lower(nic->mac);
 	if (rc == 0 && mac && !hv_mac_is_canonical(nic->mac))
-		rc = dx_fail(err, -EINVAL, mac,
-		             "<mac address='%s'> is not a unicast MAC address",
-		             hv_error_quote(nic->mac, shown, sizeof(shown)));
+		rc = hv_xml_fail(
+		    err, -EINVAL, mac,
+		    "<mac address='%s'> is not a unicast MAC address",
+		    hv_error_quote(nic->mac, shown, sizeof(shown)));
 	if (rc == 0)
-		rc = dx_child(n, "model", &model, err);
+		rc = hv_xml_child(n, "model", &model, err);
 	if (rc == 0 && model)
-		rc = dx_attr(model, "type", "", nic->model, sizeof(nic->model),
-		             err);
+		rc = hv_xml_attr(model, "type", "", nic->model,
+		                 sizeof(nic->model), err);
 	if (rc == 0)
-		rc = dx_child(n, "source", &src, err);
+		rc = hv_xml_child(n, "source", &src, err);
 	for (attr = source_attrs; rc == 0 && src && *attr; attr++) {
 		if (xmlHasNsProp(src, (const xmlChar *)*attr, NULL))
-			return dx_attr(src, *attr, "", nic->source,
-			               sizeof(nic->source), err);
+			return hv_xml_attr(src, *attr, "", nic->source,
+			                   sizeof(nic->source), err);
 	}
 	return rc;
 }
@@ -414,25 +422,26 @@ static int dx_devices(const xmlNode *devices, struct hv_domain *dom,
 	int rc;
 
 	for (n = devices->children; n; n = n->next) {
-		if (dx_is(n, "disk")) {
+		if (hv_xml_is(n, "disk")) {
 			if (dom->n_disks == HV_MAX_DISKS)
-				return dx_fail(err, -EINVAL, n,
-				               "more than %d <disk> elements",
-				               HV_MAX_DISKS);
+				return hv_xml_fail(
+				    err, -EINVAL, n,
+				    "more than %d <disk> elements",
+				    HV_MAX_DISKS);
 			rc = dx_disk(n, &dom->disks[dom->n_disks], err);
 			if (rc < 0)
 				return rc;
 			for (i = 0; i < dom->n_disks; i++)
 				if (!strcmp(dom->disks[i].target,
 				            dom->disks[dom->n_disks].target))
-					return dx_fail(
+					return hv_xml_fail(
 					    err, -EINVAL, n,
 					    "disk target '%s' appears twice",
 					    dom->disks[i].target);
 			dom->n_disks++;
-		} else if (dx_is(n, "interface")) {
+		} else if (hv_xml_is(n, "interface")) {
 			if (dom->n_nics == HV_MAX_NICS)
-				return dx_fail(
+				return hv_xml_fail(
 				    err, -EINVAL, n,
 				    "more than %d <interface> elements",
 				    HV_MAX_NICS);
@@ -449,10 +458,11 @@ static int dx_devices(const xmlNode *devices, struct hv_domain *dom,
 static int dx_required(const xmlNode *root, const char *name, xmlNode **out,
                        struct hv_error *err)
 {
-	int rc = dx_child(root, name, out, err);
+	int rc = hv_xml_child(root, name, out, err);
 
 	if (rc == 0 && !*out)
-		rc = dx_fail(err, -EINVAL, NULL, "<domain> has no <%s>", name);
+		rc = hv_xml_fail(err, -EINVAL, NULL, "<domain> has no <%s>",
+		                 name);
 	return rc;
 }
 
@@ -463,23 +473,44 @@ static int dx_identity(const xmlNode *root, struct hv_domain *dom,
 	xmlNode *n;
 	int rc;
 
-	rc = dx_attr(root, "type", "", dom->virt_type, sizeof(dom->virt_type),
-	             err);
+	rc = hv_xml_attr(root, "type", "", dom->virt_type,
+	                 sizeof(dom->virt_type), err);
 	if (rc == 0 && !dom->virt_type[0])
-		rc = dx_fail(err, -EINVAL, root, "<domain> has no type=");
+		rc = hv_xml_fail(err, -EINVAL, root, "<domain> has no type=");
 	if (rc == 0)
 		rc = dx_required(root, "name", &n, err);
 	if (rc == 0)
-		rc = dx_text(n, dom->name, sizeof(dom->name), err);
+		rc = hv_xml_text(n, dom->name, sizeof(dom->name), err);
 	if (rc == 0)
 		rc = dx_required(root, "uuid", &n, err);
 	if (rc == 0)
-		rc = dx_text(n, dom->uuid, sizeof(dom->uuid), err);
+		rc = hv_xml_text(n, dom->uuid, sizeof(dom->uuid), err);
 	dx_lower(dom->uuid);
 	if (rc == 0 && !hv_uuid_is_canonical(dom->uuid))
-		rc = dx_fail(err, -EINVAL, n,
-		             "<uuid> '%s' is not a canonical UUID",
-		             hv_error_quote(dom->uuid, shown, sizeof(shown)));
+		rc = hv_xml_fail(
+		    err, -EINVAL, n, "<uuid> '%s' is not a canonical UUID",
+		    hv_error_quote(dom->uuid, shown, sizeof(shown)));
+	return rc;
+}
+
+int hv_xml_resources(const xmlNode *root, uint64_t *memory_kib,
+                     unsigned int *vcpus, struct hv_error *err)
+{
+	uint64_t count = 1; /* libvirt's default */
+	xmlNode *n;
+	int rc;
+
+	rc = dx_required(root, "memory", &n, err);
+	if (rc == 0)
+		rc = hv_xml_memory(n, memory_kib, err);
+	if (rc == 0)
+		rc = hv_xml_child(root, "vcpu", &n, err);
+	if (rc == 0 && n)
+		rc = hv_xml_number(n, &count, err);
+	if (rc == 0 && (count == 0 || count > 65535))
+		rc = hv_xml_fail(err, -EINVAL, n, "<vcpu> %llu is not 1..65535",
+		                 (unsigned long long)count);
+	*vcpus = (unsigned int)count;
 	return rc;
 }
 
@@ -487,30 +518,19 @@ static int dx_resources(const xmlNode *root, struct hv_domain *dom,
                         struct hv_error *err)
 {
 	xmlNode *n, *type = NULL;
-	uint64_t vcpus = 1; /* libvirt's default */
 	int rc;
 
-	rc = dx_required(root, "memory", &n, err);
+	rc = hv_xml_resources(root, &dom->memory_kib, &dom->vcpus, err);
 	if (rc == 0)
-		rc = dx_memory(n, &dom->memory_kib, err);
-	if (rc == 0)
-		rc = dx_child(root, "vcpu", &n, err);
+		rc = hv_xml_child(root, "os", &n, err);
 	if (rc == 0 && n)
-		rc = dx_number(n, &vcpus, err);
-	if (rc == 0 && (vcpus == 0 || vcpus > 65535))
-		rc = dx_fail(err, -EINVAL, n, "<vcpu> %llu is not 1..65535",
-		             (unsigned long long)vcpus);
-	dom->vcpus = (unsigned int)vcpus;
-	if (rc == 0)
-		rc = dx_child(root, "os", &n, err);
-	if (rc == 0 && n)
-		rc = dx_child(n, "type", &type, err);
+		rc = hv_xml_child(n, "type", &type, err);
 	if (rc == 0 && type)
-		rc = dx_attr(type, "arch", "", dom->arch, sizeof(dom->arch),
-		             err);
+		rc = hv_xml_attr(type, "arch", "", dom->arch, sizeof(dom->arch),
+		                 err);
 	if (rc == 0 && type)
-		rc = dx_attr(type, "machine", "", dom->machine,
-		             sizeof(dom->machine), err);
+		rc = hv_xml_attr(type, "machine", "", dom->machine,
+		                 sizeof(dom->machine), err);
 	return rc;
 }
 
@@ -519,14 +539,14 @@ static int dx_resources(const xmlNode *root, struct hv_domain *dom,
  * into an xmlBuffer can hand back freed memory when an allocation fails
  * in libxml2 2.9; an output buffer reports the failure instead.)
  */
-static char *dx_dump(xmlDocPtr doc, xmlNode *n, struct hv_error *err)
+char *hv_xml_dump(xmlDocPtr doc, xmlNode *n, bool indent, struct hv_error *err)
 {
 	xmlOutputBufferPtr buf = xmlAllocOutputBuffer(NULL);
 	const xmlChar *content;
 	char *out = NULL;
 
 	if (buf) {
-		xmlNodeDumpOutput(buf, doc, n, 0, 0, NULL);
+		xmlNodeDumpOutput(buf, doc, n, 0, indent, NULL);
 		content = xmlOutputBufferGetContent(buf);
 		if (!buf->error && content)
 			out = strndup((const char *)content,
@@ -534,8 +554,8 @@ static char *dx_dump(xmlDocPtr doc, xmlNode *n, struct hv_error *err)
 		xmlOutputBufferClose(buf);
 	}
 	if (!out)
-		dx_fail(err, -ENOMEM, n, "out of memory serializing <%s>",
-		        (const char *)n->name);
+		hv_xml_fail(err, -ENOMEM, n, "out of memory serializing <%s>",
+		            (const char *)n->name);
 	return out;
 }
 
@@ -550,12 +570,7 @@ static void dx_silent(void *ctx, const char *fmt, ...)
  * its generic error handler, which is per thread. Silence it while we use
  * libxml2, and give the caller's handler back afterwards.
  */
-struct dx_quiet {
-	xmlGenericErrorFunc func;
-	void *ctx;
-};
-
-static void dx_quiet_begin(struct dx_quiet *q)
+void hv_xml_quiet_begin(struct hv_xml_quiet *q)
 {
 	xmlInitParser();
 	q->func = xmlGenericError;
@@ -563,7 +578,7 @@ static void dx_quiet_begin(struct dx_quiet *q)
 	xmlSetGenericErrorFunc(NULL, dx_silent);
 }
 
-static void dx_quiet_end(const struct dx_quiet *q)
+void hv_xml_quiet_end(const struct hv_xml_quiet *q)
 {
 	xmlSetGenericErrorFunc(q->ctx, q->func);
 }
@@ -576,7 +591,7 @@ static int dx_parse(const char *xml, size_t len, struct hv_domain *dom,
 	int rc;
 
 	memset(dom, 0, sizeof(*dom));
-	rc = dx_read(xml, len, &doc, err);
+	rc = hv_xml_read(xml, len, &doc, err);
 	if (rc < 0)
 		return rc;
 	root = xmlDocGetRootElement(doc);
@@ -584,14 +599,14 @@ static int dx_parse(const char *xml, size_t len, struct hv_domain *dom,
 	if (rc == 0)
 		rc = dx_resources(root, dom, err);
 	if (rc == 0)
-		rc = dx_child(root, "cpu", &n, err);
+		rc = hv_xml_child(root, "cpu", &n, err);
 	if (rc == 0 && n) {
-		dom->cpu_xml = dx_dump(doc, n, err);
+		dom->cpu_xml = hv_xml_dump(doc, n, false, err);
 		if (!dom->cpu_xml)
 			rc = -ENOMEM;
 	}
 	if (rc == 0)
-		rc = dx_child(root, "devices", &n, err);
+		rc = hv_xml_child(root, "devices", &n, err);
 	if (rc == 0 && n)
 		rc = dx_devices(n, dom, err);
 	xmlFreeDoc(doc);
@@ -603,12 +618,12 @@ static int dx_parse(const char *xml, size_t len, struct hv_domain *dom,
 int hv_domxml_parse(const char *xml, size_t len, struct hv_domain *dom,
                     struct hv_error *err)
 {
-	struct dx_quiet quiet;
+	struct hv_xml_quiet quiet;
 	int rc;
 
-	dx_quiet_begin(&quiet);
+	hv_xml_quiet_begin(&quiet);
 	rc = dx_parse(xml, len, dom, err);
-	dx_quiet_end(&quiet);
+	hv_xml_quiet_end(&quiet);
 	return rc;
 }
 
@@ -673,10 +688,10 @@ static xmlNode *dx_find_disk(xmlNode *devices, const char *target)
 	bool match;
 
 	for (n = devices ? devices->children : NULL; n; n = n->next) {
-		if (!dx_is(n, "disk"))
+		if (!hv_xml_is(n, "disk"))
 			continue;
 		for (t = n->children; t; t = t->next) {
-			if (!dx_is(t, "target"))
+			if (!hv_xml_is(t, "target"))
 				continue;
 			dev = xmlGetNoNsProp(t, BAD_CAST "dev");
 			match = dev && !strcmp((const char *)dev, target);
@@ -695,7 +710,7 @@ static void dx_drop_backing(xmlNode *disk)
 
 	for (n = disk->children; n; n = next) {
 		next = n->next;
-		if (dx_is(n, "backingStore")) {
+		if (hv_xml_is(n, "backingStore")) {
 			xmlUnlinkNode(n);
 			xmlFreeNode(n);
 		}
@@ -706,7 +721,7 @@ static void dx_drop_backing(xmlNode *disk)
  * Set attribute name of n to value. libxml2 2.9 can keep the attribute but
  * lose its value when an allocation fails, so read it back.
  */
-static bool dx_set(xmlNode *n, const char *name, const char *value)
+bool hv_xml_set(xmlNode *n, const char *name, const char *value)
 {
 	xmlAttr *attr = xmlSetProp(n, BAD_CAST name, BAD_CAST value);
 
@@ -723,30 +738,32 @@ static int dx_repoint(xmlNode *disk, const struct hv_disk_map *map,
 	xmlNode *src, *driver;
 	int rc;
 
-	rc = dx_attr(disk, "type", "file", type, sizeof(type), err);
+	rc = hv_xml_attr(disk, "type", "file", type, sizeof(type), err);
 	if (rc == 0 && strcmp(type, "file") && strcmp(type, "block"))
-		rc = dx_fail(err, -EINVAL, disk,
-		             "disk %s: a '%s' disk cannot be mapped to a file",
-		             map->target, type);
+		rc = hv_xml_fail(
+		    err, -EINVAL, disk,
+		    "disk %s: a '%s' disk cannot be mapped to a file",
+		    map->target, type);
 	if (rc == 0)
-		rc = dx_child(disk, "source", &src, err);
+		rc = hv_xml_child(disk, "source", &src, err);
 	if (rc == 0 && !src)
-		rc = dx_fail(err, -EINVAL, disk, "disk %s has no <source>",
-		             map->target);
+		rc = hv_xml_fail(err, -EINVAL, disk, "disk %s has no <source>",
+		                 map->target);
 	if (rc == 0 && map->format)
-		rc = dx_child(disk, "driver", &driver, err);
+		rc = hv_xml_child(disk, "driver", &driver, err);
 	if (rc < 0)
 		return rc;
 	xmlUnsetProp(src, BAD_CAST "dev");
-	if (!dx_set(disk, "type", "file") || !dx_set(src, "file", map->path))
-		return dx_fail(err, -ENOMEM, disk, "out of memory");
+	if (!hv_xml_set(disk, "type", "file") ||
+	    !hv_xml_set(src, "file", map->path))
+		return hv_xml_fail(err, -ENOMEM, disk, "out of memory");
 	dx_drop_backing(disk);
 	if (!map->format)
 		return 0;
 	if (!driver)
 		driver = xmlNewChild(disk, NULL, BAD_CAST "driver", NULL);
-	if (!driver || !dx_set(driver, "type", map->format))
-		return dx_fail(err, -ENOMEM, disk, "out of memory");
+	if (!driver || !hv_xml_set(driver, "type", map->format))
+		return hv_xml_fail(err, -ENOMEM, disk, "out of memory");
 	return 0;
 }
 
@@ -758,10 +775,10 @@ static char *dx_map(const char *xml, size_t len, const struct hv_disk_map *map,
 	char shown[48], *out = NULL;
 	size_t i;
 
-	if (dx_read(xml, len, &doc, err) < 0)
+	if (hv_xml_read(xml, len, &doc, err) < 0)
 		return NULL;
 	root = xmlDocGetRootElement(doc);
-	if (dx_child(root, "devices", &devices, err) < 0)
+	if (hv_xml_child(root, "devices", &devices, err) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		disk = dx_find_disk(devices, map[i].target);
@@ -775,7 +792,7 @@ static char *dx_map(const char *xml, size_t len, const struct hv_disk_map *map,
 		if (dx_repoint(disk, &map[i], err) < 0)
 			goto out;
 	}
-	out = dx_dump(doc, root, err);
+	out = hv_xml_dump(doc, root, false, err);
 out:
 	xmlFreeDoc(doc);
 	return out;
@@ -785,7 +802,7 @@ char *hv_domxml_map_disks(const char *xml, size_t len,
                           const struct hv_disk_map *map, size_t n,
                           struct hv_error *err)
 {
-	struct dx_quiet quiet;
+	struct hv_xml_quiet quiet;
 	char *out;
 
 	if (n > 0 && !map) {
@@ -794,9 +811,9 @@ char *hv_domxml_map_disks(const char *xml, size_t len,
 	}
 	if (dx_map_check(map, n, err) < 0)
 		return NULL;
-	dx_quiet_begin(&quiet);
+	hv_xml_quiet_begin(&quiet);
 	out = dx_map(xml, len, map, n, err);
-	dx_quiet_end(&quiet);
+	hv_xml_quiet_end(&quiet);
 	return out;
 }
 
