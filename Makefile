@@ -78,7 +78,7 @@ help:
 	@echo "make bench      the benchmark matrix (about 2 h; QUICK=1: 15 min)"
 	@echo "make unit       unit tests only;  make lab-test  lab tests only"
 	@echo "make fuzz       build and briefly run every libFuzzer target"
-	@echo "make guest      build the test guest into build/guest/"
+	@echo "make guest      build the test guest into \$$(B)/guest/ (build/guest/)"
 	@echo "make install    install into \$$(DESTDIR)\$$(PREFIX)/bin"
 
 deps:
@@ -115,7 +115,7 @@ endef
 $(foreach m,$(LAB_MAINS),$(eval $(call lab_tool_rule,$(m))))
 
 guest: $(GUEST_TOOLS)
-	scripts/mkguest
+	SKYFERRY_GUEST_TOOLS=$(B)/guest-tools SKYFERRY_GUEST_OUT=$(B)/guest scripts/mkguest
 
 # Tests -----------------------------------------------------------------------
 $(B)/tests/unit: $(UNIT_OBJS)

@@ -13,8 +13,10 @@ PKGS=(
 	# lab: hypervisor, daemons, namespaces, relays, measurements
 	libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
 	iproute2 iputils-ping ethtool socat iperf3 util-linux procps psmisc
-	# test guest
+	# test guest; its boot disk (scripts/mkbootdisk): SYSLINUX, installed
+	# through mtools, on a FAT made by mkfs.vfat, behind an MBR from sfdisk
 	busybox-static cpio xz-utils zstd kmod
+	syslinux syslinux-common mtools dosfstools fdisk
 	# benchmarks
 	gnuplot-nox openssh-client openssh-server time
 )

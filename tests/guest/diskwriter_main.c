@@ -8,22 +8,22 @@
  *
  * Record seq goes to slot seq % nslots, nslots being the device size in
  * blocks. The host's sf-diskverify checks the image against the ACK lines.
+ * The device "auto" is the boot disk's data area, or the first disk
+ * (sf_disk.h); dev= names what it resolved to.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "sf_cmdline.h"
 #include "sf_console.h"
+#include "sf_disk.h"
 #include "sf_diskrec.h"
 #include "sf_hash.h"
 #include "sf_pace.h"
@@ -39,7 +39,8 @@ struct diskwriter {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sf-diskwriter [--cmdline FILE] [--device PATH] "
+	fprintf(stderr, "usage: sf-diskwriter [--cmdline FILE] "
+	                "[--device PATH|auto] "
 	                "[--rate N]\n"
 	                "                     [--count N] [--buffered] "
 	                "[--ready-file PATH]\n");
@@ -82,18 +83,6 @@ static int diskwriter_open(struct diskwriter *dw, int flags)
 	}
 }
 
-static int diskwriter_size(int fd, uint64_t *bytes)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISBLK(st.st_mode))
-		return ioctl(fd, BLKGETSIZE64, bytes) < 0 ? -errno : 0;
-	*bytes = (uint64_t)st.st_size;
-	return 0;
-}
-
 static uint64_t diskwriter_run_id(void)
 {
 	uint64_t id = 0;
@@ -134,6 +123,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmdline_path = "/proc/cmdline", *ready_file = NULL;
+	char auto_path[SF_DISK_PATH_MAX];
 	uint64_t rate = 0, count = 0, bytes = 0;
 	struct diskwriter dw = { .fd = -1 };
 	struct sf_cmdline cmdline;
@@ -184,6 +174,19 @@ int main(int argc, char **argv)
 	}
 	if (rate == 0)
 		rate = cmdline.disk_rate;
+	if (strcmp(dw.path, SF_DISK_AUTO) == 0) {
+		ret =
+		    sf_disk_find(sf_disk_candidates, DISKWRITER_OPEN_TIMEOUT_NS,
+		                 auto_path, sizeof(auto_path), &err);
+		if (ret < 0) {
+			sf_console_printf(1,
+			                  "SF-BOOT-ERROR tool=sf-diskwriter "
+			                  "sf.disk=auto: %s\n",
+			                  err.msg);
+			return 1;
+		}
+		dw.path = auto_path;
+	}
 
 	if (posix_memalign(&block, SF_DISKREC_SIZE, SF_DISKREC_SIZE) != 0) {
 		sf_console_printf(1, "SF-BOOT-ERROR tool=sf-diskwriter "
@@ -193,7 +196,7 @@ int main(int argc, char **argv)
 	dw.block = block;
 	ret = diskwriter_open(&dw, flags);
 	if (ret == 0)
-		ret = diskwriter_size(dw.fd, &bytes);
+		ret = sf_disk_size(dw.fd, &bytes);
 	if (ret < 0) {
 		sf_console_printf(1,
 		                  "SF-BOOT-ERROR tool=sf-diskwriter %s: %s\n",

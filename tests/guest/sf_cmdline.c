@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "sf_cmdline.h"
+#include "sf_disk.h"
 
 #define SF_CMDLINE_TOKEN_MAX 256
 
@@ -87,11 +88,19 @@ static int sf_cmdline_parse_cidr(struct sf_cmdline *c, char *value)
 	return 0;
 }
 
-/* /dev/ followed by a plain relative path: no "..", no shell specials. */
+/*
+ * /dev/ followed by a plain relative path: no "..", no shell specials; or
+ * "auto", which the disk writer resolves (sf_disk.h).
+ */
 static int sf_cmdline_parse_disk(struct sf_cmdline *c, const char *value)
 {
 	size_t len = strlen(value), i;
 
+	if (strcmp(value, SF_DISK_AUTO) == 0) {
+		memcpy(c->disk, value, len + 1);
+		c->have_disk = true;
+		return 0;
+	}
 	if (len <= 5 || len >= sizeof(c->disk) || strncmp(value, "/dev/", 5))
 		return -EINVAL;
 	if (strstr(value, "..") != NULL || value[len - 1] == '/')

@@ -6,7 +6,9 @@
  *   sf.mem=MiB         memory workload working set, 0 = off     (default 0)
  *   sf.rate=N          pages dirtied per second                 (default 2000)
  *   sf.sweep=N         pages verified per second by the sweep   (default 1000)
- *   sf.disk=/dev/X     run the disk writer on this device (optional)
+ *   sf.disk=/dev/X     run the disk writer on this device (optional); "auto":
+ *                      on the first disk's partition 2 if it has an MBR,
+ *                      else on the whole disk, whatever the bus (sf_disk.h)
  *   sf.diskrate=N      disk records per second, 1-10000         (default 20)
  *
  * Other parameters belong to the kernel and are ignored. A malformed sf.*

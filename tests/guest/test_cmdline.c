@@ -110,6 +110,8 @@ Test(cmdline, bad_values)
 		"sf.disk=\"/dev/vd b\"",
 		"sf.disk=/dev/vdb;reboot",
 		"sf.disk=/dev/vdb/",
+		"sf.disk=Auto",
+		"sf.disk=autox",
 		"sf.disk=/dev/"
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 	};
@@ -123,6 +125,16 @@ Test(cmdline, bad_values)
 		             bad[i]);
 		cr_assert_neq(err.msg[0], '\0');
 	}
+}
+
+/* The boot disk's data area, found by the disk writer (sf_disk.h). */
+Test(cmdline, disk_auto)
+{
+	struct sf_cmdline c;
+
+	cr_assert_eq(parse(&c, "sf.disk=/dev/vdb sf.disk=auto", NULL), 0);
+	cr_assert(c.have_disk);
+	cr_assert_str_eq(c.disk, "auto");
 }
 
 Test(cmdline, overlong_parameter)

@@ -88,11 +88,11 @@ static ssize_t diskcheck_read(int fd, uint8_t *block, uint64_t off)
 	return (ssize_t)got;
 }
 
-int diskcheck_run(const struct disklog *log, int image_fd, uint64_t image_bytes,
-                  struct diskcheck_result *result, diskcheck_report_fn report,
-                  void *arg, struct sf_err *err)
+int diskcheck_run(const struct disklog *log, int image_fd, uint64_t area_offset,
+                  uint64_t area_bytes, struct diskcheck_result *result,
+                  diskcheck_report_fn report, void *arg, struct sf_err *err)
 {
-	uint64_t image_slots = sf_diskrec_slots(image_bytes), in_flight;
+	uint64_t image_slots = sf_diskrec_slots(area_bytes), in_flight;
 	struct diskcheck_slot *slots = NULL;
 	uint8_t block[SF_DISKREC_SIZE];
 	size_t i, n = 0;
@@ -150,7 +150,8 @@ int diskcheck_run(const struct disklog *log, int image_fd, uint64_t image_bytes,
 			continue;
 		}
 		got = diskcheck_read(image_fd, block,
-		                     slots[i].slot * SF_DISKREC_SIZE);
+		                     area_offset +
+		                         slots[i].slot * SF_DISKREC_SIZE);
 		if (got < 0) {
 			ret = (int)got;
 			sf_err_set(err, "reading slot %" PRIu64 ": %s",

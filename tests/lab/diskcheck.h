@@ -37,13 +37,14 @@ typedef void (*diskcheck_report_fn)(void *arg, uint64_t seq, uint64_t slot,
                                     const char *verdict, const char *detail);
 
 /*
- * Check the image (a raw device image open on image_fd, image_bytes long).
- * Returns 0 when the check ran (then see *result), or -errno when it could
- * not: no acks (-ENODATA), image and log disagree on the geometry (-EINVAL),
- * out of memory, I/O error. err says why.
+ * Check the data area of area_bytes at area_offset of a raw image open on
+ * image_fd: the whole image of a data disk (offset 0), or partition 2 of a
+ * boot disk. Returns 0 when the check ran (then see *result), or -errno when
+ * it could not: no acks (-ENODATA), area and log disagree on the geometry
+ * (-EINVAL), out of memory, I/O error. err says why.
  */
-int diskcheck_run(const struct disklog *log, int image_fd, uint64_t image_bytes,
-                  struct diskcheck_result *result, diskcheck_report_fn report,
-                  void *arg, struct sf_err *err);
+int diskcheck_run(const struct disklog *log, int image_fd, uint64_t area_offset,
+                  uint64_t area_bytes, struct diskcheck_result *result,
+                  diskcheck_report_fn report, void *arg, struct sf_err *err);
 
 #endif

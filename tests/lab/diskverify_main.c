@@ -1,10 +1,13 @@
 /*
  * sf-diskverify: checks a guest data disk against the disk writer's acks.
  *
- *   sf-diskverify --image RAW_IMAGE --log SERIAL_LOG [--quiet]
+ *   sf-diskverify --image RAW_IMAGE --log SERIAL_LOG
+ *                 [--offset BYTES | --partition N] [--quiet]
  *
- * The image must be raw (qemu-img convert -O raw first). Prints each record
- * that is not ok (up to a limit) and the summary line
+ * The image must be raw (qemu-img convert -O raw first). The data area is the
+ * whole image, or what follows --offset BYTES, or primary partition N of the
+ * image's MBR (a boot disk from scripts/mkbootdisk: --partition 2). Prints each
+ * record that is not ok (up to a limit) and the summary line
  *
  *   diskverify: acked=N checked=N ok=N missing=N corrupt=N
  *
@@ -15,15 +18,15 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <linux/fs.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/guest/sf_disk.h"
+#include "tests/guest/sf_mbr.h"
 #include "tests/lab/diskcheck.h"
 #include "tests/lab/disklog.h"
 
@@ -39,7 +42,9 @@ struct diskverify_reports {
 static void usage(void)
 {
 	fprintf(stderr, "usage: sf-diskverify --image RAW_IMAGE "
-	                "--log SERIAL_LOG [--quiet]\n");
+	                "--log SERIAL_LOG\n"
+	                "                     [--offset BYTES | --partition N] "
+	                "[--quiet]\n");
 	exit(2);
 }
 
@@ -108,20 +113,6 @@ out:
 	return ret;
 }
 
-static int diskverify_image_size(int fd, uint64_t *bytes)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISBLK(st.st_mode))
-		return ioctl(fd, BLKGETSIZE64, bytes) < 0 ? -errno : 0;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	*bytes = (uint64_t)st.st_size;
-	return 0;
-}
-
 /* A qcow2 image passed by mistake would only show "missing" everywhere. */
 static bool diskverify_is_qcow2(int fd)
 {
@@ -131,12 +122,66 @@ static bool diskverify_is_qcow2(int fd)
 	       memcmp(magic, "QFI\xfb", 4) == 0;
 }
 
+/*
+ * The data area within an image of image_bytes: from --offset to the end, or
+ * partition part (if not 0) of its MBR. Returns 0 or -errno, err saying why.
+ */
+static int diskverify_area(int fd, uint64_t image_bytes, uint64_t offset,
+                           unsigned part, uint64_t *area_offset,
+                           uint64_t *area_bytes, struct sf_err *err)
+{
+	uint8_t sector[SF_MBR_SIZE];
+	struct sf_mbr_part found;
+	ssize_t n;
+	int ret;
+
+	if (part == 0) {
+		if (offset >= image_bytes) {
+			sf_err_set(err,
+			           "offset %" PRIu64 " is not within %" PRIu64
+			           " bytes",
+			           offset, image_bytes);
+			return -EINVAL;
+		}
+		*area_offset = offset;
+		*area_bytes = image_bytes - offset;
+		return 0;
+	}
+	n = pread(fd, sector, sizeof(sector), 0);
+	if (n < 0) {
+		ret = -errno;
+		sf_err_set(err, "reading the MBR: %s", strerror(errno));
+		return ret;
+	}
+	ret =
+	    sf_mbr_part_find(sector, (size_t)n, part, image_bytes, &found, err);
+	if (ret < 0)
+		return ret;
+	*area_offset = found.offset;
+	*area_bytes = found.length;
+	return 0;
+}
+
+static uint64_t diskverify_arg_u64(const char *arg, uint64_t max)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end != '\0' || arg[0] == '-' || v > max)
+		usage();
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "image", required_argument, NULL, 'i' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "partition", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *image_path = NULL, *log_path = NULL;
@@ -144,7 +189,9 @@ int main(int argc, char **argv)
 	struct diskcheck_result res;
 	struct sf_err err = { "" };
 	struct disklog log;
-	uint64_t image_bytes = 0;
+	uint64_t image_bytes = 0, offset = 0, area_offset = 0, area_bytes = 0;
+	unsigned part = 0;
+	bool have_offset = false;
 	char *text = NULL;
 	size_t len = 0;
 	int opt, ret, fd = -1, status = 2;
@@ -160,11 +207,22 @@ int main(int argc, char **argv)
 		case 'q':
 			reports.quiet = true;
 			break;
+		case 'o':
+			offset = diskverify_arg_u64(optarg, INT64_MAX);
+			have_offset = true;
+			break;
+		case 'p':
+			part =
+			    (unsigned)diskverify_arg_u64(optarg, SF_MBR_PARTS);
+			if (part == 0)
+				usage();
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind != argc || image_path == NULL || log_path == NULL)
+	if (optind != argc || image_path == NULL || log_path == NULL ||
+	    (have_offset && part != 0))
 		usage();
 
 	disklog_init(&log);
@@ -187,7 +245,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	fd = open(image_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (ret = diskverify_image_size(fd, &image_bytes)) < 0) {
+	if (fd < 0 || (ret = sf_disk_size(fd, &image_bytes)) < 0) {
 		fprintf(stderr, "sf-diskverify: image %s: %s\n", image_path,
 		        fd < 0 ? strerror(errno)
 		               : (ret == -EINVAL ? "not a file or block device"
@@ -201,12 +259,23 @@ int main(int argc, char **argv)
 		        image_path);
 		goto out;
 	}
+	ret = diskverify_area(fd, image_bytes, offset, part, &area_offset,
+	                      &area_bytes, &err);
+	if (ret < 0) {
+		fprintf(stderr, "sf-diskverify: image %s: %s\n", image_path,
+		        err.msg);
+		goto out;
+	}
+	if (area_offset != 0)
+		printf("diskverify: data area at byte %" PRIu64 ", %" PRIu64
+		       " bytes\n",
+		       area_offset, area_bytes);
 	printf("diskverify: log runs=%u run=%s%016" PRIx64
 	       " acks=%zu earlier_acks=%" PRIu64 " malformed=%" PRIu64 "\n",
 	       log.runs, log.have_start ? "" : "unknown:", log.run, log.nacks,
 	       log.earlier_acks, log.malformed);
-	ret = diskcheck_run(&log, fd, image_bytes, &res, diskverify_report,
-	                    &reports, &err);
+	ret = diskcheck_run(&log, fd, area_offset, area_bytes, &res,
+	                    diskverify_report, &reports, &err);
 	if (ret < 0) {
 		fprintf(stderr, "sf-diskverify: %s: %s\n", log_path, err.msg);
 		goto out;

@@ -72,8 +72,12 @@ Test(disklog, two_runs_keep_the_last)
 	disklog_fini(&log);
 }
 
-/* A raw image of nslots slots holding records run/seq first..last. */
-static int image(uint64_t nslots, uint64_t run, uint64_t first, uint64_t last)
+/*
+ * A raw image whose data area of nslots slots, at byte offset off (the bytes
+ * before it 0xff), holds records run/seq first..last.
+ */
+static int image_at(uint64_t off, uint64_t nslots, uint64_t run, uint64_t first,
+                    uint64_t last)
 {
 	FILE *f = tmpfile();
 	uint8_t block[SF_DISKREC_SIZE];
@@ -83,16 +87,26 @@ static int image(uint64_t nslots, uint64_t run, uint64_t first, uint64_t last)
 	cr_assert_not_null(f);
 	fd = dup(fileno(f));
 	fclose(f);
-	cr_assert_eq(ftruncate(fd, (off_t)(nslots * SF_DISKREC_SIZE)), 0);
+	cr_assert_eq(ftruncate(fd, (off_t)(off + nslots * SF_DISKREC_SIZE)), 0);
+	memset(block, 0xff, sizeof(block));
+	for (seq = 0; seq < off; seq += sizeof(block))
+		cr_assert_eq(pwrite(fd, block, sizeof(block), (off_t)seq),
+		             (ssize_t)sizeof(block));
 	for (seq = first; seq <= last; seq++) {
 		struct sf_diskrec rec = { run, seq, nslots };
 
 		sf_diskrec_encode(&rec, block);
-		cr_assert_eq(pwrite(fd, block, sizeof(block),
-		                    (off_t)sf_diskrec_offset(seq, nslots)),
-		             (ssize_t)sizeof(block));
+		cr_assert_eq(
+		    pwrite(fd, block, sizeof(block),
+		           (off_t)(off + sf_diskrec_offset(seq, nslots))),
+		    (ssize_t)sizeof(block));
 	}
 	return fd;
+}
+
+static int image(uint64_t nslots, uint64_t run, uint64_t first, uint64_t last)
+{
+	return image_at(0, nslots, run, first, last);
 }
 
 /* Log for run 0xaa, nslots slots, acks first..last. */
@@ -139,7 +153,7 @@ Test(diskcheck, all_ok_with_wrap_and_in_flight)
 
 	acked(&log, 16, 0, 38); /* seq 39 written, its ack line lost */
 	cr_assert_eq(
-	    diskcheck_run(&log, fd, 16 * 4096, &res, collect, &r, NULL), 0);
+	    diskcheck_run(&log, fd, 0, 16 * 4096, &res, collect, &r, NULL), 0);
 	cr_assert_eq(res.acked, 39);
 	cr_assert_eq(res.last_ack, 38);
 	cr_assert_eq(res.overwritten, 23);
@@ -167,7 +181,7 @@ Test(diskcheck, missing_and_corrupt)
 	block[2000] ^= 1;
 	cr_assert_eq(pwrite(fd, block, sizeof(block), 5 * 4096), 4096);
 	cr_assert_eq(
-	    diskcheck_run(&log, fd, 16 * 4096, &res, collect, &r, NULL), 0);
+	    diskcheck_run(&log, fd, 0, 16 * 4096, &res, collect, &r, NULL), 0);
 	cr_assert_eq(res.checked, 10);
 	cr_assert_eq(res.ok, 8);
 	cr_assert_eq(res.missing, 1);
@@ -187,8 +201,8 @@ Test(diskcheck, stale_and_foreign_records)
 
 	/* Acks up to 13 but the image stopped at 5: 8-13 are stale. */
 	acked(&log, 8, 0, 13);
-	cr_assert_eq(diskcheck_run(&log, fd, 8 * 4096, &res, NULL, NULL, NULL),
-	             0);
+	cr_assert_eq(
+	    diskcheck_run(&log, fd, 0, 8 * 4096, &res, NULL, NULL, NULL), 0);
 	cr_assert_eq(res.checked, 7); /* slot 14 % 8 = 6 may be in flight */
 	cr_assert_eq(res.missing, 7); /* slot 7 (seq 7) was never written */
 	cr_assert_eq(res.ok, 0);
@@ -196,7 +210,7 @@ Test(diskcheck, stale_and_foreign_records)
 	/* Another run's records do not count. */
 	acked(&log, 8, 0, 3);
 	cr_assert_eq(
-	    diskcheck_run(&log, other, 8 * 4096, &res, NULL, NULL, NULL), 0);
+	    diskcheck_run(&log, other, 0, 8 * 4096, &res, NULL, NULL, NULL), 0);
 	cr_assert_eq(res.missing, 4);
 	disklog_fini(&log);
 	close(fd);
@@ -211,12 +225,36 @@ Test(diskcheck, bad_input)
 	int fd = image(8, 0xaa, 0, 3);
 
 	disklog_init(&log);
-	cr_assert_eq(diskcheck_run(&log, fd, 8 * 4096, &res, NULL, NULL, &err),
-	             -ENODATA);
+	cr_assert_eq(
+	    diskcheck_run(&log, fd, 0, 8 * 4096, &res, NULL, NULL, &err),
+	    -ENODATA);
 	cr_assert(strstr(err.msg, "no SF-DISK-ACK") != NULL);
 	acked(&log, 16, 0, 3); /* writer saw 16 slots, image has 8 */
-	cr_assert_eq(diskcheck_run(&log, fd, 8 * 4096, &res, NULL, NULL, &err),
-	             -EINVAL);
+	cr_assert_eq(
+	    diskcheck_run(&log, fd, 0, 8 * 4096, &res, NULL, NULL, &err),
+	    -EINVAL);
+	disklog_fini(&log);
+	close(fd);
+}
+
+/* A boot disk's data area: partition 2, at an offset into the image. */
+Test(diskcheck, area_at_an_offset)
+{
+	struct diskcheck_result res;
+	struct disklog log;
+	int fd = image_at(3 * 4096, 8, 0xaa, 0, 5);
+
+	acked(&log, 8, 0, 5);
+	cr_assert_eq(
+	    diskcheck_run(&log, fd, 3 * 4096, 8 * 4096, &res, NULL, NULL, NULL),
+	    0);
+	cr_assert_eq(res.checked, 6);
+	cr_assert_eq(res.ok, 6);
+	/* Read from the start of the image, the same area is garbage. */
+	cr_assert_eq(
+	    diskcheck_run(&log, fd, 0, 11 * 4096, &res, NULL, NULL, NULL), 0);
+	cr_assert_eq(res.ok, 0);
+	cr_assert_eq(res.corrupt + res.missing, 6);
 	disklog_fini(&log);
 	close(fd);
 }
