@@ -2,9 +2,10 @@
  * kvm.c: the KVM/QEMU profile, as libvirt 9.0's QEMU driver offers it.
  *
  * QEMU emulates many devices, so a guest's NIC usually keeps its model
- * (e1000, e1000e, rtl8139, vmxnet3). Its SCSI controllers are another
- * matter: QEMU's "lsilogic" is the LSI 53C895A, not the LSI 53C1030 or
- * SAS 1068 that VMware guests have drivers for, and there is no PVSCSI or
+ * (e1000, e1000e, rtl8139, vmxnet3). So do VMware's PVSCSI and LSI SAS
+ * 1068 controllers (QEMU's pvscsi and mptsas1068, libvirt's "vmpvscsi" and
+ * "lsisas1068"), whose drivers a VMware guest has. Not so the rest: QEMU's
+ * "lsilogic" is the LSI 53C895A, not VMware's LSI 53C1030, and there is no
  * BusLogic. NVMe disks cannot be written in libvirt 9.0 domain XML.
  */
 #include <stdio.h>
@@ -15,7 +16,8 @@
 /* Source SCSI controllers a guest on KVM has a driver for. */
 static bool kvm_scsi_kept(enum hv_kind source, enum hv_scsi_model m)
 {
-	if (m == HV_SCSI_VIRTIO)
+	if (m == HV_SCSI_VIRTIO || m == HV_SCSI_PVSCSI ||
+	    m == HV_SCSI_LSISAS1068)
 		return true;
 	/* The default is QEMU's own LSI 53C895A on KVM and Xen alike. */
 	return m == HV_SCSI_DEFAULT && source != HV_KIND_VMWARE;
@@ -24,12 +26,10 @@ static bool kvm_scsi_kept(enum hv_kind source, enum hv_scsi_model m)
 static const char *kvm_scsi_why(enum hv_scsi_model m)
 {
 	switch (m) {
-	case HV_SCSI_PVSCSI:
-		return "KVM has no VMware PVSCSI controller";
 	case HV_SCSI_BUSLOGIC:
 		return "KVM has no BusLogic controller";
 	default:
-		return "KVM has no LSI Logic SAS/Parallel controller the "
+		return "KVM has no LSI Logic Parallel controller the "
 		       "guest can drive";
 	}
 }
@@ -104,8 +104,9 @@ const struct hv_profile hv_profile_kvm = {
 		{ HV_BUS_SCSI, 8, 7, -1 },
 	},
 	.n_buses = 4,
-	.scsi_models = { HV_SCSI_DEFAULT, HV_SCSI_VIRTIO },
-	.n_scsi_models = 2,
+	.scsi_models = { HV_SCSI_DEFAULT, HV_SCSI_VIRTIO, HV_SCSI_PVSCSI,
+	                 HV_SCSI_LSISAS1068 },
+	.n_scsi_models = 4,
 	.nic_models = { HV_NIC_VIRTIO, HV_NIC_E1000, HV_NIC_E1000E,
 	                HV_NIC_RTL8139, HV_NIC_VMXNET3 },
 	.n_nic_models = 5,

@@ -2,13 +2,18 @@
  * virt.c: libvirt connections, host checks and domain removal.
  */
 #include "hypervisor/virt.h"
+#include "hypervisor/vmdef_xml.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <linux/kvm.h>
 
 #include <libvirt/virterror.h>
 
@@ -240,4 +245,89 @@ int hv_domain_disk_size(virDomainPtr dom, const char *target,
 	*allocation =
 	    info.physical > info.allocation ? info.physical : info.allocation;
 	return 0;
+}
+
+int hv_vmdef_resolve_networks(virConnectPtr conn, struct hv_vmdef *def)
+{
+	char path[512];
+	size_t i;
+	int unresolved = 0;
+
+	for (i = 0; i < def->n_nics; i++) {
+		struct hv_vmnic *n = &def->nics[i];
+		virNetworkPtr net;
+
+		if (!n->network[0])
+			continue;
+		net = virNetworkLookupByName(conn, n->network);
+		if (net) {
+			virNetworkFree(net);
+			n->is_bridge = false;
+			continue;
+		}
+		snprintf(path, sizeof(path), "/sys/class/net/%s/bridge",
+		         n->network);
+		if (!strchr(n->network, '/') && access(path, F_OK) == 0) {
+			n->is_bridge = true;
+			continue;
+		}
+		hv_vmdef_note(def,
+		              "nic %zu: no libvirt network or bridge '%s' here",
+		              i, n->network);
+		unresolved++;
+	}
+	return unresolved;
+}
+
+bool hv_host_kvm_usable(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int version = -1;
+
+	if (fd >= 0) {
+		version = ioctl(fd, KVM_GET_API_VERSION, 0);
+		close(fd);
+	}
+	return version == KVM_API_VERSION;
+}
+
+int hv_virt_define_vmdef(virConnectPtr conn, struct hv_vmdef *def, bool start,
+                         bool *defined, struct hv_error *err)
+{
+	virDomainPtr dom = NULL;
+	char *xml = NULL, *at;
+	int rc;
+
+	*defined = false;
+	hv_vmdef_resolve_networks(conn, def);
+	rc = hv_vmdef_xml_write(def, &xml, err);
+	if (rc < 0)
+		return rc;
+	/*
+	 * Our own writer's output, so the first "<domain type=" is the
+	 * domain's. Without a usable /dev/kvm the VM runs under TCG.
+	 */
+	at = strstr(xml, "<domain type=\"kvm\"");
+	if (def->kind == HV_KIND_KVM && at && !hv_host_kvm_usable()) {
+		char *tcg = NULL;
+
+		if (asprintf(&tcg, "%.*s<domain type=\"qemu\"%s",
+		             (int)(at - xml), xml,
+		             at + strlen("<domain type=\"kvm\"")) < 0) {
+			free(xml);
+			return hv_error_set(err, -ENOMEM,
+			                    "define: out of memory");
+		}
+		free(xml);
+		xml = tcg;
+	}
+	dom = virDomainDefineXML(conn, xml);
+	free(xml);
+	if (!dom)
+		return hv_virt_error(err, -EIO, "define");
+	*defined = true;
+	if (start && virDomainCreate(dom) < 0)
+		rc = hv_virt_error(err, -EIO, "start");
+	virDomainFree(dom);
+	return rc;
 }

@@ -17,6 +17,7 @@
 #include <libvirt/libvirt.h>
 
 #include "hypervisor/hv_error.h"
+#include "hypervisor/vmdef.h"
 
 void hv_virt_init(void);
 
@@ -80,5 +81,25 @@ int hv_domain_remove(virConnectPtr conn, const char *uuid,
 int hv_domain_disk_size(virDomainPtr dom, const char *target,
                         uint64_t *capacity, uint64_t *allocation,
                         struct hv_error *err);
+
+/*
+ * Decide, for each NIC of def that names a network, whether this host has
+ * a libvirt network (is_bridge false) or a bridge (true) of that name: a
+ * .vmx or xl.cfg cannot say which. Returns how many it found neither for
+ * (each gets a note).
+ */
+int hv_vmdef_resolve_networks(virConnectPtr conn, struct hv_vmdef *def);
+
+/* /dev/kvm answers KVM_GET_API_VERSION as this kernel's KVM should. */
+bool hv_host_kvm_usable(void);
+
+/*
+ * Define def (kind KVM or Xen) in conn from its domain XML, with its NICs
+ * resolved here (hv_vmdef_resolve_networks) and, for KVM on a host without
+ * usable KVM, as a TCG ("qemu") domain; start it if asked. *defined says
+ * whether it now exists in libvirt, also on failure (to start).
+ */
+int hv_virt_define_vmdef(virConnectPtr conn, struct hv_vmdef *def, bool start,
+                         bool *defined, struct hv_error *err);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "hypervisor/plan.h"
 #include "netcontinuity/netctl.h"
+#include "transport/runner.h"
 #include "transport/tp_msg.h"
 
 #define MIG_TUNNEL_REPLY_MS 30000
@@ -116,4 +117,29 @@ out:
 	free(msg);
 	free(buf);
 	return rc;
+}
+
+int mig_ctl_send(int fd, char *json)
+{
+	struct tp_error err = { 0 };
+	int rc;
+
+	if (!json)
+		return -ENOMEM;
+	rc = tp_msg_send(fd, json, strlen(json), &err);
+	free(json);
+	return rc;
+}
+
+void mig_ctl_abort(int control_fd, struct tp_runner *runner, const char *reason)
+{
+	struct hv_ctl_msg msg = { .type = "abort" };
+	struct hv_error herr = { 0 };
+
+	if (control_fd < 0 || !runner)
+		return;
+	snprintf(msg.reason, sizeof(msg.reason), "%s", reason);
+	mig_ctl_send(control_fd, hv_ctl_msg_encode(&msg, &herr));
+	shutdown(control_fd, SHUT_WR);
+	tp_runner_wait(runner, MIG_CTL_CLOSE_WAIT_MS, NULL);
 }

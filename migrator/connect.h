@@ -9,6 +9,7 @@
 
 #include "migrator/opts.h"
 #include "transport/psk_file.h"
+#include "transport/runner.h"
 #include "transport/tp.h"
 
 struct mig_creds {
@@ -39,5 +40,17 @@ int mig_chan_post(struct tp_session *tp, const char *name,
  */
 int mig_tunnel_request(int control_fd, const char *type, const char *id,
                        char *why, size_t why_len);
+
+#define MIG_CTL_CLOSE_WAIT_MS 20000 /* the receiver cleans up, then closes */
+
+/*
+ * Tell the receiver to remove what it made for this session, and wait
+ * until it has closed the session (at most MIG_CTL_CLOSE_WAIT_MS).
+ */
+void mig_ctl_abort(int control_fd, struct tp_runner *runner,
+                   const char *reason);
+
+/* Send json (taken, even on failure; NULL: -ENOMEM) as one message on fd. */
+int mig_ctl_send(int fd, char *json);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "migrator/convert.h"
 #include "migrator/migrate.h"
 #include "migrator/keeper.h"
 #include "migrator/opts.h"
@@ -53,7 +54,8 @@ int main(int argc, char **argv)
 		                               opts.cmd == MIG_CMD_TUNNEL_TEARDOWN ||
 		                               opts.cmd == MIG_CMD_TUNNEL_KEEP
 		                           ? "tunnel"
-		                           : NULL));
+		                       : opts.cmd == MIG_CMD_CONVERT ? "convert"
+		                                                     : NULL));
 		return MIG_EXIT_USAGE;
 	}
 	switch (opts.cmd) {
@@ -70,6 +72,8 @@ int main(int argc, char **argv)
 		return mig_tunnel_teardown(&opts);
 	case MIG_CMD_TUNNEL_KEEP:
 		return mig_tunnel_keep(&opts);
+	case MIG_CMD_CONVERT:
+		return mig_convert(&opts);
 	default:
 		abort();
 	}

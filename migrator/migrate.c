@@ -32,6 +32,7 @@
 #include "migrator/events.h"
 #include "migrator/net.h"
 #include "migrator/relay.h"
+#include "migrator/xfer.h"
 #include "transport/psk_file.h"
 #include "transport/runner.h"
 #include "transport/tp_msg.h"
@@ -39,13 +40,17 @@
 #define MIG_POLL_MS        500    /* job statistics, at least this often */
 #define MIG_ANSWER_WAIT_MS 120000 /* the receiver creates disks first */
 #define MIG_RESULT_WAIT_MS 30000
-#define MIG_CLOSE_WAIT_MS  20000 /* the receiver cleans up, then closes */
 
 static atomic_int mig_cancelled;
 
 void mig_migrate_cancel(void)
 {
 	mig_cancelled = 1;
+}
+
+bool mig_migrate_cancelled(void)
+{
+	return mig_cancelled != 0;
 }
 
 struct mig_run {
@@ -255,14 +260,7 @@ static int mig_connect(struct mig_run *r)
 
 static int mig_send_json(struct mig_run *r, char *json)
 {
-	struct tp_error err = { 0 };
-	int rc;
-
-	if (!json)
-		return -ENOMEM;
-	rc = tp_msg_send(r->control_fd, json, strlen(json), &err);
-	free(json);
-	return rc;
+	return mig_ctl_send(r->control_fd, json);
 }
 
 static void mig_print_checks(struct mig_run *r)
@@ -622,15 +620,7 @@ static int mig_commit(struct mig_run *r)
 /* Tell the receiver to remove what it made, and wait until it has. */
 static void mig_abort_remote(struct mig_run *r, const char *reason)
 {
-	struct hv_ctl_msg msg = { .type = "abort" };
-	struct hv_error herr = { 0 };
-
-	if (r->control_fd < 0 || !r->runner)
-		return;
-	snprintf(msg.reason, sizeof(msg.reason), "%s", reason);
-	mig_send_json(r, hv_ctl_msg_encode(&msg, &herr));
-	shutdown(r->control_fd, SHUT_WR);
-	tp_runner_wait(r->runner, MIG_CLOSE_WAIT_MS, NULL);
+	mig_ctl_abort(r->control_fd, r->runner, reason);
 }
 
 static void mig_cleanup(struct mig_run *r)
@@ -659,8 +649,11 @@ int mig_migrate(const struct mig_opts *o)
 	atomic_bool loop_stop = false;
 	pthread_t loop;
 	bool loop_started = false;
+	char why[256];
 	int rc;
 
+	if (o->mode != MIG_MODE_LIVE)
+		return mig_xfer(o);
 	mode = o->json                 ? MIG_EVENTS_JSON
 	       : isatty(STDERR_FILENO) ? MIG_EVENTS_TTY
 	                               : MIG_EVENTS_PLAIN;
@@ -673,7 +666,9 @@ int mig_migrate(const struct mig_opts *o)
 	virEventRegisterDefaultImpl();
 	if (pthread_create(&loop, NULL, mig_event_loop, &loop_stop) == 0)
 		loop_started = true;
-	rc = mig_local(r);
+	rc = mig_xfer_live_check(o, why, sizeof(why)) < 0
+	         ? mig_fail(r, MIG_EXIT_USAGE, "%s", why)
+	         : mig_local(r);
 	if (rc == 0)
 		rc = mig_connect(r);
 	if (rc == 0)

@@ -2,6 +2,7 @@
  * migrator command line parsing.
  */
 #include "migrator/opts.h"
+#include "hypervisor/vmdef.h"
 #include "transport/tp_addr.h"
 
 #include <arpa/inet.h>
@@ -23,6 +24,10 @@ static const char usage_top[] =
 	"\n"
 	"commands:\n"
 	"  migrate DOMAIN --to HOST[:PORT]   live-migrate DOMAIN to a receiver\n"
+	"                                    (or cold/warm to another hypervisor)\n"
+	"  convert FILE --target HV --out-dir DIR\n"
+	"                                    convert a definition and its disks\n"
+	"                                    for kvm, xen or vmware, locally\n"
 	"  tunnel list                       the network tunnels kept here\n"
 	"  tunnel teardown ID|--all          remove tunnels (and, with --to,\n"
 	"                                    the receiver's end too)\n"
@@ -69,6 +74,29 @@ static const char usage_migrate[] =
 	"      --auto-converge         throttle vCPUs when not converging\n"
 	"      --postcopy              allow switching to post-copy\n"
 	"      --parallel N            QEMU multifd with N connections\n"
+	"between hypervisors (memory cannot move between them):\n"
+	"      --target-hypervisor HV  kvm, xen or vmware (default: the\n"
+	"                              source's); another one needs --mode\n"
+	"      --mode MODE             live (default), cold (shut down, copy\n"
+	"                              and convert, start there) or warm\n"
+	"                              (copy while it runs, shut down, send\n"
+	"                              the final delta, start there)\n"
+	"      --paravirt              the guest has the target's paravirtual\n"
+	"                              drivers (virtio; xvd and netfront;\n"
+	"                              pvscsi and vmxnet3); without it disks\n"
+	"                              and NICs get models every guest drives\n"
+	"      --disk-format F[:SUB]   target image format: qcow2, raw, vmdk\n"
+	"                              (monolithicSparse, streamOptimized,\n"
+	"                              monolithicFlat), vpc, vhdx (default:\n"
+	"                              qcow2 for kvm, vpc for xen, vmdk for\n"
+	"                              vmware)\n"
+	"      --shutdown-timeout S    wait S s for the guest to power off\n"
+	"                              (default 120); then fail, VM running\n"
+	"      --force-off             after the timeout, power it off\n"
+	"      --warm-rounds N         warm: copy rounds while it runs (1-10,\n"
+	"                              default 3)\n"
+	"      --no-start              write the VM at the destination, do not\n"
+	"                              start it\n"
 	"network continuity (clients keep the VM's address):\n"
 	"      --net [MAC=]MODE        l2-extend, l3 or encrypted, for the NIC\n"
 	"                              with MAC, or for every NIC (repeatable)\n"
@@ -100,6 +128,25 @@ static const char usage_tunnel[] =
 	"else. With --to and the credentials of 'migrate' (--cert, --key,\n"
 	"--ca or --psk, --peer-id), the receiver removes its end too.\n";
 
+static const char usage_convert[] =
+	"usage: migrator convert FILE --target HV --out-dir DIR [OPTIONS]\n"
+	"\n"
+	"Convert a VM definition (libvirt domain XML, VMware .vmx or Xen\n"
+	"xl.cfg) and its disks for another hypervisor, here. Disks are read\n"
+	"and written through QEMU's block layer (qemu-nbd); holes are not\n"
+	"copied. What cannot be mapped is reported.\n"
+	"\n"
+	"  -T, --target HV           kvm, xen or vmware (required)\n"
+	"  -o, --out-dir DIR         where the definition and disks go\n"
+	"                            (required; files are never replaced)\n"
+	"      --from FORMAT         xml, vmx or xl (default: from the name)\n"
+	"      --disk-format F[:SUB] target image format (see migrate)\n"
+	"      --paravirt            the guest has the target's PV drivers\n"
+	"      --define              define the result in --libvirt (kvm or\n"
+	"                            xen)\n"
+	"  -c, --libvirt URI         libvirt for --define (qemu:///system)\n"
+	"      --json                one JSON object with the result\n";
+
 const char *mig_opts_usage(const char *cmd)
 {
 	if (!cmd)
@@ -108,6 +155,8 @@ const char *mig_opts_usage(const char *cmd)
 		return usage_migrate;
 	if (strcmp(cmd, "tunnel") == 0)
 		return usage_tunnel;
+	if (strcmp(cmd, "convert") == 0)
+		return usage_convert;
 	return NULL;
 }
 
@@ -208,6 +257,16 @@ enum {
 	OPT_VM,
 	OPT_UUID,
 	OPT_MTU,
+	OPT_TARGET_HV,
+	OPT_MODE,
+	OPT_PARAVIRT,
+	OPT_DISK_FORMAT,
+	OPT_SHUTDOWN_TIMEOUT,
+	OPT_FORCE_OFF,
+	OPT_WARM_ROUNDS,
+	OPT_NO_START,
+	OPT_FROM,
+	OPT_DEFINE,
 };
 
 static const struct option migrate_longopts[] = {
@@ -238,11 +297,106 @@ static const struct option migrate_longopts[] = {
 	{ "vxlan-port", required_argument, NULL, OPT_VXLAN_PORT },
 	{ "tunnel-local", required_argument, NULL, OPT_TUNNEL_LOCAL },
 	{ "tunnel-dir", required_argument, NULL, OPT_TUNNEL_DIR },
+	{ "target-hypervisor", required_argument, NULL, OPT_TARGET_HV },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "paravirt", no_argument, NULL, OPT_PARAVIRT },
+	{ "disk-format", required_argument, NULL, OPT_DISK_FORMAT },
+	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
+	{ "force-off", no_argument, NULL, OPT_FORCE_OFF },
+	{ "warm-rounds", required_argument, NULL, OPT_WARM_ROUNDS },
+	{ "no-start", no_argument, NULL, OPT_NO_START },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Options shared by migrate's cold/warm modes and convert. */
+static int hv_opt(struct mig_opts *o, int c, char *err, size_t errlen)
+{
+	enum hv_img_format f;
+	enum hv_kind kind;
+	char fmt[16];
+	uint64_t v;
+	size_t n;
+
+	switch (c) {
+	case OPT_TARGET_HV:
+	case 'T':
+		if (hv_kind_parse(optarg, &kind) < 0)
+			return fail(err, errlen,
+				    "--target-hypervisor: unknown '%s': "
+				    "expected kvm, xen or vmware",
+				    optarg);
+		o->target_kind = (int)kind;
+		return 0;
+	case OPT_MODE:
+		if (strcmp(optarg, "live") == 0)
+			o->mode = MIG_MODE_LIVE;
+		else if (strcmp(optarg, "cold") == 0)
+			o->mode = MIG_MODE_COLD;
+		else if (strcmp(optarg, "warm") == 0)
+			o->mode = MIG_MODE_WARM;
+		else
+			return fail(err, errlen,
+				    "--mode: unknown '%s': expected live, "
+				    "cold or warm",
+				    optarg);
+		return 0;
+	case OPT_PARAVIRT:
+		o->paravirt = true;
+		return 0;
+	case OPT_DISK_FORMAT:
+		n = strcspn(optarg, ":");
+		if (n >= sizeof(fmt))
+			n = sizeof(fmt) - 1;
+		memcpy(fmt, optarg, n);
+		fmt[n] = '\0';
+		if (hv_img_format_parse(fmt, &f) < 0)
+			return fail(err, errlen,
+				    "--disk-format: unknown format '%s': "
+				    "expected raw, qcow2, vmdk, vpc or vhdx",
+				    fmt);
+		if (optarg[n] == ':' &&
+		    !((f == HV_IMG_VMDK &&
+		       (!strcmp(optarg + n + 1, "monolithicSparse") ||
+			!strcmp(optarg + n + 1, "streamOptimized") ||
+			!strcmp(optarg + n + 1, "monolithicFlat"))) ||
+		      (f == HV_IMG_VPC && (!strcmp(optarg + n + 1, "dynamic") ||
+					   !strcmp(optarg + n + 1, "fixed")))))
+			return fail(err, errlen,
+				    "--disk-format: '%s': vmdk takes "
+				    "monolithicSparse, streamOptimized or "
+				    "monolithicFlat, vpc takes dynamic or "
+				    "fixed, others none",
+				    optarg);
+		o->disk_format = optarg;
+		return 0;
+	case OPT_SHUTDOWN_TIMEOUT:
+		if (parse_u64(optarg, 1, 3600, &v) < 0)
+			return fail(err, errlen,
+				    "--shutdown-timeout: bad value '%s': "
+				    "expected seconds from 1 to 3600",
+				    optarg);
+		o->shutdown_timeout_s = (uint32_t)v;
+		return 0;
+	case OPT_FORCE_OFF:
+		o->force_off = true;
+		return 0;
+	case OPT_WARM_ROUNDS:
+		if (parse_u64(optarg, 1, 10, &v) < 0)
+			return fail(err, errlen,
+				    "--warm-rounds: bad value '%s': expected "
+				    "1 to 10",
+				    optarg);
+		o->warm_rounds = (uint32_t)v;
+		return 0;
+	case OPT_NO_START:
+		o->no_start = true;
+		return 0;
+	}
+	return 1; /* not one of ours */
+}
 
 /*
  * "[MAC=]VALUE" into list: a MAC prefix is checked here, the value by the
@@ -377,6 +531,9 @@ static int migrate_opt(struct mig_opts *o, int c, const char *name,
 
 	if (rc <= 0)
 		return rc;
+	rc = hv_opt(o, c, err, errlen);
+	if (rc <= 0)
+		return rc;
 	switch (c) {
 	case 't':
 		if (tp_addr_parse(optarg, TP_DEFAULT_PORT, o->to_host,
@@ -499,6 +656,9 @@ static int parse_migrate(struct mig_opts *o, int argc, char **argv,
 	o->cmd = MIG_CMD_MIGRATE;
 	o->libvirt_uri = "qemu:///system";
 	o->on_timeout = MIG_ON_TIMEOUT_ABORT;
+	o->target_kind = -1;
+	o->shutdown_timeout_s = 120;
+	o->warm_rounds = 3;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":t:c:njh", migrate_longopts,
@@ -550,6 +710,104 @@ static int parse_migrate(struct mig_opts *o, int argc, char **argv,
 			    "--vxlan-port and --tunnel-local need --net");
 	if (!o->vxlan_port)
 		o->vxlan_port = 4789;
+	if (o->mode == MIG_MODE_LIVE &&
+	    (o->disk_format || o->force_off || o->no_start))
+		return fail(err, errlen,
+			    "migrate: --disk-format, --force-off and "
+			    "--no-start need --mode cold or warm");
+	if (o->mode != MIG_MODE_LIVE && (o->n_nets || o->postcopy ||
+					 o->parallel || o->auto_converge))
+		return fail(err, errlen,
+			    "migrate: --net, --postcopy, --parallel and "
+			    "--auto-converge are for live migration, not "
+			    "--mode %s",
+			    o->mode == MIG_MODE_COLD ? "cold" : "warm");
+	return 0;
+}
+
+static const struct option convert_longopts[] = {
+	{ "target", required_argument, NULL, 'T' },
+	{ "out-dir", required_argument, NULL, 'o' },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "disk-format", required_argument, NULL, OPT_DISK_FORMAT },
+	{ "paravirt", no_argument, NULL, OPT_PARAVIRT },
+	{ "define", no_argument, NULL, OPT_DEFINE },
+	{ "libvirt", required_argument, NULL, 'c' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_convert(struct mig_opts *o, int argc, char **argv,
+			 char *err, size_t errlen)
+{
+	int c, rc;
+
+	o->cmd = MIG_CMD_CONVERT;
+	o->libvirt_uri = "qemu:///system";
+	o->target_kind = -1;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":T:o:c:jh", convert_longopts,
+				NULL)) != -1) {
+		const char *name = argv[optind - 1];
+
+		if (c == ':')
+			return fail(err, errlen,
+				    "convert: option '%s' needs an argument",
+				    name);
+		switch (c) {
+		case 'o':
+			o->out_dir = optarg;
+			break;
+		case 'c':
+			o->libvirt_uri = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			o->cmd = MIG_CMD_HELP;
+			o->help_topic = "convert";
+			return 0;
+		case OPT_DEFINE:
+			o->define = true;
+			break;
+		case OPT_FROM:
+			if (strcmp(optarg, "xml") && strcmp(optarg, "vmx") &&
+			    strcmp(optarg, "xl"))
+				return fail(err, errlen,
+					    "--from: unknown '%s': expected "
+					    "xml, vmx or xl",
+					    optarg);
+			o->convert_from = optarg;
+			break;
+		case '?':
+			return fail(err, errlen,
+				    "convert: unknown option '%s'; see "
+				    "'migrator help convert'",
+				    name);
+		default:
+			rc = hv_opt(o, c, err, errlen);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	if (optind >= argc)
+		return fail(err, errlen,
+			    "convert: which definition? usage: migrator "
+			    "convert FILE --target HV --out-dir DIR");
+	o->convert_src = argv[optind++];
+	if (optind < argc)
+		return fail(err, errlen,
+			    "convert: unexpected argument '%s'", argv[optind]);
+	if (o->target_kind < 0)
+		return fail(err, errlen,
+			    "convert: --target kvm|xen|vmware is required");
+	if (!o->out_dir)
+		return fail(err, errlen,
+			    "convert: --out-dir DIR is required: where the "
+			    "converted files go");
 	return 0;
 }
 
@@ -763,5 +1021,8 @@ int mig_opts_parse(struct mig_opts *o, int argc, char **argv, char *err,
 	if (strcmp(cmd, "tunnel") == 0)
 		return parse_tunnel(o, argc - optind, argv + optind, err,
 				    errlen);
+	if (strcmp(cmd, "convert") == 0)
+		return parse_convert(o, argc - optind, argv + optind, err,
+				     errlen);
 	return fail(err, errlen, "unknown command '%s'", cmd);
 }

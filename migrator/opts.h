@@ -29,6 +29,14 @@ enum mig_cmd {
 	MIG_CMD_TUNNEL_LIST,
 	MIG_CMD_TUNNEL_TEARDOWN,
 	MIG_CMD_TUNNEL_KEEP, /* internal: carries an encrypted tunnel */
+	MIG_CMD_CONVERT,
+};
+
+/* How migrate moves the VM. */
+enum mig_mode {
+	MIG_MODE_LIVE = 0, /* memory and disks, the VM keeps running */
+	MIG_MODE_COLD,     /* shut down, copy and convert, start there */
+	MIG_MODE_WARM,     /* copy while running, then the final delta */
 };
 
 enum mig_on_timeout {
@@ -86,6 +94,20 @@ struct mig_opts {
 	uint16_t vxlan_port;		/* --vxlan-port, default 4789 */
 	const char *tunnel_local;	/* --tunnel-local ADDR, NULL: ours */
 	const char *tunnel_dir;		/* --tunnel-dir (migrate, tunnel) */
+
+	/* between hypervisors (migrate --mode cold|warm, convert) */
+	enum mig_mode mode;
+	int target_kind;		/* enum hv_kind, -1: the source's */
+	bool paravirt;			/* the guest has the target's PV drivers */
+	const char *disk_format;	/* FORMAT[:SUBFORMAT], NULL: default */
+	uint32_t shutdown_timeout_s;	/* wait for the guest to power off */
+	bool force_off;			/* then power it off */
+	uint32_t warm_rounds;		/* copy rounds before the shutdown */
+	bool no_start;			/* do not start it at the destination */
+	const char *convert_src;	/* convert: the definition file */
+	const char *convert_from;	/* convert: xml, vmx or xl; NULL: guess */
+	const char *out_dir;		/* convert: where the results go */
+	bool define;			/* convert: define in --libvirt */
 
 	/* tunnel list / teardown / keep */
 	const char *tunnel_id;		/* teardown ID, NULL with --all */

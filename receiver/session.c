@@ -25,6 +25,7 @@
 #include "receiver/log.h"
 #include "receiver/net.h"
 #include "receiver/rpc.h"
+#include "receiver/xfer.h"
 #include "transport/tp_msg.h"
 
 #define RCV_CONTROL_WAIT_MS 10000          /* channel after the handshake */
@@ -302,6 +303,8 @@ static int rcv_session_on_open(void *arg, const char *name,
 		}
 	} else if (!strncmp(name, "l2:", 3)) {
 		fd = rcv_net_open_l2(session, name + 3);
+	} else if (!strncmp(name, "disk", 4) && session->xfer) {
+		fd = rcv_xfer_open_disk(session, name + 4);
 	} else if (session->state != RCV_SESSION_PREPARED) {
 		rcv_log(LOG_WARNING,
 		        "session %s (%s): channel '%s' refused: no accepted "
@@ -327,11 +330,7 @@ static int rcv_session_on_open(void *arg, const char *name,
 
 /* --- the plan -------------------------------------------------------- */
 
-static void rcv_session_check_line(struct rcv_session *session, const char *fmt,
-                                   ...) __attribute__((format(printf, 2, 3)));
-
-static void rcv_session_check_line(struct rcv_session *session, const char *fmt,
-                                   ...)
+void rcv_session_check_line(struct rcv_session *session, const char *fmt, ...)
 {
 	struct hv_plan_answer *a = &session->answer;
 	va_list ap;
@@ -344,10 +343,7 @@ static void rcv_session_check_line(struct rcv_session *session, const char *fmt,
 	a->n_checks++;
 }
 
-static int rcv_session_refuse(struct rcv_session *session, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int rcv_session_refuse(struct rcv_session *session, const char *fmt, ...)
+int rcv_session_refuse(struct rcv_session *session, const char *fmt, ...)
 {
 	struct hv_plan_answer *a = &session->answer;
 	va_list ap;
@@ -360,13 +356,35 @@ static int rcv_session_refuse(struct rcv_session *session, const char *fmt, ...)
 	return -EPERM;
 }
 
-static const char *rcv_mib(uint64_t bytes, char *buf, size_t len)
+const char *rcv_mib(uint64_t bytes, char *buf, size_t len)
 {
 	if (bytes >= (10ull << 30))
 		snprintf(buf, len, "%" PRIu64 " GiB", bytes >> 30);
 	else
 		snprintf(buf, len, "%" PRIu64 " MiB", bytes >> 20);
 	return buf;
+}
+
+int rcv_session_check_space(struct rcv_session *session, uint64_t need)
+{
+	const char *dir = session->srv->storage_dir;
+	struct statvfs vfs;
+	uint64_t avail;
+	char a[32], b[32];
+
+	if (statvfs(dir, &vfs) < 0)
+		return rcv_session_refuse(session, "storage %s: %s", dir,
+		                          strerror(errno));
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (avail < need)
+		return rcv_session_refuse(
+		    session, "disk space: %s needed in %s, %s free",
+		    rcv_mib(need, a, sizeof(a)), dir,
+		    rcv_mib(avail, b, sizeof(b)));
+	rcv_session_check_line(session, "disk space: %s needed, %s free",
+	                       rcv_mib(need, a, sizeof(a)),
+	                       rcv_mib(avail, b, sizeof(b)));
+	return 0;
 }
 
 /* Can this host take the planned VM? Fills check lines; -EPERM if not. */
@@ -376,7 +394,6 @@ static int rcv_session_check_plan(struct rcv_session *session)
 	struct hv_error herr = { 0 };
 	struct tp_error terr = { 0 };
 	uint64_t free_mem = 0, need_disk = 0, need_mem;
-	struct statvfs vfs;
 	char a[32], b[32];
 	size_t i;
 	int rc = 0;
@@ -422,22 +439,8 @@ static int rcv_session_check_plan(struct rcv_session *session)
 	for (i = 0; i < plan->n_disks; i++)
 		need_disk += plan->disks[i].allocation;
 	need_disk += RCV_DISK_MARGIN;
-	if (statvfs(session->srv->storage_dir, &vfs) < 0)
-		rc = rcv_session_refuse(session, "storage %s: %s",
-		                        session->srv->storage_dir,
-		                        strerror(errno));
-	else if ((uint64_t)vfs.f_bavail * vfs.f_frsize < need_disk)
-		rc = rcv_session_refuse(
-		    session, "disk space: %s needed in %s, %s free",
-		    rcv_mib(need_disk, a, sizeof(a)), session->srv->storage_dir,
-		    rcv_mib((uint64_t)vfs.f_bavail * vfs.f_frsize, b,
-		            sizeof(b)));
-	else
-		rcv_session_check_line(
-		    session, "disk space: %s needed, %s free",
-		    rcv_mib(need_disk, a, sizeof(a)),
-		    rcv_mib((uint64_t)vfs.f_bavail * vfs.f_frsize, b,
-		            sizeof(b)));
+	if (rcv_session_check_space(session, need_disk) < 0)
+		rc = -EPERM;
 	return rc;
 }
 
@@ -546,6 +549,11 @@ static int rcv_session_plan(struct rcv_session *session)
 		rcv_net_keep(session, msg, (size_t)len);
 		free(msg);
 		return -ECANCELED;
+	}
+	if (!strcmp(type, "xplan")) {
+		rcv_xfer_run(session, msg, (size_t)len);
+		free(msg);
+		return -ECANCELED; /* served to the end */
 	}
 	rc = hv_plan_decode(msg, (size_t)len, &session->plan, &herr);
 	free(msg);

@@ -23,6 +23,7 @@
 #define RCV_SESSION_RELAYS 16
 
 struct rcv_net;
+struct rcv_xfer;
 
 enum rcv_session_state {
 	RCV_SESSION_HELLO,     /* authenticated, waiting for the plan */
@@ -60,6 +61,7 @@ struct rcv_session {
 	virConnectPtr conn;
 	struct rcv_net *net; /* tunnels, if the migrator asked (net.c) */
 	char keep_id[33];    /* the tunnel a keeper session carries */
+	struct rcv_xfer *xfer; /* a move between hypervisors (xfer.c) */
 };
 
 /* Take tp (accepted, not yet handshaken). NULL on ENOMEM. */
@@ -72,6 +74,21 @@ void *rcv_session_main(void *arg);
 /* Send one control message; takes json (NULL: -ENOMEM). 0 or -errno,
  * logged. */
 int rcv_session_send(struct rcv_session *session, char *json);
+
+/* Add a line to the answer's checks (plan and xplan alike). */
+void rcv_session_check_line(struct rcv_session *session, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Record why the plan is refused (the first reason wins); -EPERM. */
+int rcv_session_refuse(struct rcv_session *session, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Is there need bytes of room in the storage directory? A check line,
+ * or a refusal (-EPERM). */
+int rcv_session_check_space(struct rcv_session *session, uint64_t need);
+
+/* "512 MiB" or "12 GiB", into buf. */
+const char *rcv_mib(uint64_t bytes, char *buf, size_t len);
 
 /* Join-side teardown after the thread ended. NULL-safe. */
 void rcv_session_free(struct rcv_session *session);

@@ -22,6 +22,10 @@ while read -r mod; do
 	insmod "/lib/modules/$mod.ko" || boot_error "tool=init insmod $mod"
 done </etc/sf-modules
 
+# The ACPI power button powers the guest off (tests/guest/power.sh), so
+# `virsh shutdown` works as on any VM.
+acpid -c /etc/acpi -l /dev/null || boot_error "tool=init acpid"
+
 ip link set lo up
 if ip=$(sf-cmdline get ip); then
 	ip link set eth0 up || boot_error "tool=init no eth0"

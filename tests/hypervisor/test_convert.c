@@ -92,7 +92,7 @@ Test(convert, lsilogic_to_kvm)
 	disk_is(1, HV_BUS_SATA, HV_SCSI_DEFAULT, 0, 1);
 	cr_assert_str_eq(dst.notes[0],
 	                 "disk sda: bus scsi (lsilogic) -> sata: KVM has no "
-	                 "LSI Logic SAS/Parallel controller the guest can "
+	                 "LSI Logic Parallel controller the guest can "
 	                 "drive; use --paravirt if the guest has virtio "
 	                 "drivers");
 	cr_assert_eq(dst.n_notes, 2);
@@ -100,7 +100,7 @@ Test(convert, lsilogic_to_kvm)
 	disk_is(0, HV_BUS_SCSI, HV_SCSI_VIRTIO, 0, 0);
 	disk_is(1, HV_BUS_SCSI, HV_SCSI_VIRTIO, 0, 1);
 	note("disk sdb: bus scsi (lsilogic) -> scsi (virtio-scsi): KVM has "
-	     "no LSI Logic SAS/Parallel controller the guest can drive; the "
+	     "no LSI Logic Parallel controller the guest can drive; the "
 	     "guest has virtio drivers (--paravirt)");
 }
 
@@ -112,11 +112,13 @@ Test(convert, vmware_scsi_models_to_kvm)
 	disk(HV_BUS_SCSI, HV_SCSI_LSISAS1068, 2, 0);
 	disk(HV_BUS_SCSI, HV_SCSI_DEFAULT, 3, 0);
 	convert(HV_KIND_KVM, false);
-	for (size_t i = 0; i < 4; i++)
-		disk_is(i, HV_BUS_SATA, HV_SCSI_DEFAULT, 0, (unsigned int)i);
-	note("disk sda: bus scsi (pvscsi) -> sata: KVM has no VMware PVSCSI");
+	/* QEMU emulates PVSCSI and the SAS 1068: the guest keeps its driver. */
+	disk_is(0, HV_BUS_SCSI, HV_SCSI_PVSCSI, 0, 0);
+	disk_is(1, HV_BUS_SATA, HV_SCSI_DEFAULT, 0, 0);
+	disk_is(2, HV_BUS_SCSI, HV_SCSI_LSISAS1068, 2, 0);
+	disk_is(3, HV_BUS_SATA, HV_SCSI_DEFAULT, 0, 1);
 	note("disk sdb: bus scsi (buslogic) -> sata: KVM has no BusLogic");
-	note("disk sdc: bus scsi (lsisas1068) -> sata: KVM has no LSI Logic");
+	note("disk sdd: bus scsi (default) -> sata: KVM has no LSI Logic");
 }
 
 Test(convert, kvm_keeps_what_qemu_emulates)
