@@ -55,9 +55,9 @@ static bool xp_subformat_ok(enum hv_img_format f, const char *s)
 		                            "streamOptimized", "monolithicFlat",
 		                            NULL };
 	static const char *const vpc[] = { "dynamic", "fixed", NULL };
-	const char *const *list = f == HV_IMG_VMDK  ? vmdk
-	                          : f == HV_IMG_VPC ? vpc
-	                                            : NULL;
+	const char *const *list = f == HV_IMG_VMDK                      ? vmdk
+	                          : f == HV_IMG_VPC || f == HV_IMG_VHDX ? vpc
+	                                                                : NULL;
 
 	if (!s[0])
 		return true;

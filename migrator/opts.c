@@ -362,13 +362,14 @@ static int hv_opt(struct mig_opts *o, int c, char *err, size_t errlen)
 		       (!strcmp(optarg + n + 1, "monolithicSparse") ||
 			!strcmp(optarg + n + 1, "streamOptimized") ||
 			!strcmp(optarg + n + 1, "monolithicFlat"))) ||
-		      (f == HV_IMG_VPC && (!strcmp(optarg + n + 1, "dynamic") ||
-					   !strcmp(optarg + n + 1, "fixed")))))
+		      ((f == HV_IMG_VPC || f == HV_IMG_VHDX) &&
+		       (!strcmp(optarg + n + 1, "dynamic") ||
+			!strcmp(optarg + n + 1, "fixed")))))
 			return fail(err, errlen,
 				    "--disk-format: '%s': vmdk takes "
 				    "monolithicSparse, streamOptimized or "
-				    "monolithicFlat, vpc takes dynamic or "
-				    "fixed, others none",
+				    "monolithicFlat, vpc and vhdx take "
+				    "dynamic or fixed, others none",
 				    optarg);
 		o->disk_format = optarg;
 		return 0;

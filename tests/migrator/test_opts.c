@@ -590,3 +590,86 @@ Test(migrator_opts, tunnel_bad_subcommand)
 	cr_assert(strstr(mig_opts_usage("migrate"), "--net [MAC=]MODE"));
 	cr_assert(strstr(mig_opts_usage(NULL), "tunnel teardown"));
 }
+
+Test(migrator_opts, migrate_between_hypervisors)
+{
+	struct mig_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--mode", "warm",
+			   "--target-hypervisor", "vmware", "--paravirt",
+			   "--disk-format", "vmdk:monolithicSparse",
+			   "--shutdown-timeout", "30", "--force-off",
+			   "--warm-rounds", "5", "--no-start"),
+		     0, "%s", err);
+	cr_assert_eq(o.mode, MIG_MODE_WARM);
+	cr_assert_eq(o.target_kind, 2); /* HV_KIND_VMWARE */
+	cr_assert(o.paravirt && o.force_off && o.no_start);
+	cr_assert_str_eq(o.disk_format, "vmdk:monolithicSparse");
+	cr_assert_eq(o.shutdown_timeout_s, 30);
+	cr_assert_eq(o.warm_rounds, 5);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h"), 0);
+	cr_assert_eq(o.mode, MIG_MODE_LIVE);
+	cr_assert_eq(o.target_kind, -1);
+	cr_assert_eq(o.shutdown_timeout_s, 120);
+	cr_assert_eq(o.warm_rounds, 3);
+}
+
+Test(migrator_opts, migrate_between_hypervisors_bad)
+{
+	struct mig_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--mode", "hot"),
+		     -EINVAL);
+	cr_assert(strstr(err, "--mode: unknown 'hot'"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h",
+			   "--target-hypervisor", "hyperv"), -EINVAL);
+	cr_assert(strstr(err, "unknown 'hyperv'"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--mode", "cold",
+			   "--disk-format", "qcow2:streamOptimized"), -EINVAL);
+	cr_assert(strstr(err, "--disk-format: 'qcow2:streamOptimized'"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--mode", "cold",
+			   "--disk-format", "ova"), -EINVAL);
+	cr_assert(strstr(err, "unknown format 'ova'"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--force-off"),
+		     -EINVAL);
+	cr_assert(strstr(err, "need --mode cold or warm"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--mode", "cold",
+			   "--net", "l3"), -EINVAL);
+	cr_assert(strstr(err, "for live migration, not --mode cold"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--mode", "warm",
+			   "--warm-rounds", "11"), -EINVAL);
+	cr_assert(strstr(err, "--warm-rounds: bad value '11'"), "%s", err);
+}
+
+Test(migrator_opts, convert)
+{
+	struct mig_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "convert", "vm.vmx", "--target", "kvm",
+			   "--out-dir", "/srv/out", "--from", "vmx", "--define",
+			   "-c", "qemu:///session", "--paravirt", "--json"),
+		     0, "%s", err);
+	cr_assert_eq(o.cmd, MIG_CMD_CONVERT);
+	cr_assert_str_eq(o.convert_src, "vm.vmx");
+	cr_assert_eq(o.target_kind, 0); /* HV_KIND_KVM */
+	cr_assert_str_eq(o.out_dir, "/srv/out");
+	cr_assert_str_eq(o.convert_from, "vmx");
+	cr_assert_str_eq(o.libvirt_uri, "qemu:///session");
+	cr_assert(o.define && o.paravirt && o.json);
+	cr_assert_eq(PARSE(&o, err, "convert", "vm.vmx", "--out-dir", "d"), -EINVAL);
+	cr_assert(strstr(err, "--target kvm|xen|vmware is required"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "convert", "vm.vmx", "-T", "xen"), -EINVAL);
+	cr_assert(strstr(err, "--out-dir DIR is required"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "convert", "-T", "xen", "-o", "d"), -EINVAL);
+	cr_assert(strstr(err, "which definition?"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "convert", "a", "-T", "xen", "-o", "d", "--from",
+			   "ovf"), -EINVAL);
+	cr_assert(strstr(err, "--from: unknown 'ovf'"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "convert", "a", "b", "-T", "xen", "-o", "d"),
+		     -EINVAL);
+	cr_assert(strstr(err, "unexpected argument 'b'"), "%s", err);
+	cr_assert_not_null(mig_opts_usage("convert"));
+}
