@@ -6,7 +6,9 @@
  * and e1000, or the target's paravirtual devices with opts->paravirt).
  * Then every disk gets a position on its new bus: a disk that kept its bus
  * keeps its position when the target has it free, the others take the
- * lowest free one. Every change is one note on the result.
+ * lowest free one. Serial ports stay as they are, but on a target
+ * without host ptys (VMware) a pty becomes a file next to the definition,
+ * NAME-serialN.log. Every change is one note on the result.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -80,6 +82,15 @@ static int cv_check(const struct hv_vmdef *src, struct hv_error *err)
 			return hv_error_set(
 			    err, -EINVAL,
 			    "convert: nic %zu has an unknown model", i);
+	if (src->n_serials > HV_VMDEF_MAX_SERIALS)
+		return hv_error_set(err, -EINVAL,
+		                    "convert: %zu serial ports, at most %d",
+		                    src->n_serials, HV_VMDEF_MAX_SERIALS);
+	for (i = 0; i < src->n_serials; i++)
+		if (!strcmp(hv_serial_type_name(src->serials[i].type), "?"))
+			return hv_error_set(
+			    err, -EINVAL,
+			    "convert: serial port %zu has an unknown type", i);
 	return 0;
 }
 
@@ -289,6 +300,35 @@ static void cv_nics(struct hv_vmdef *dst, const struct hv_profile *p,
 	}
 }
 
+/*
+ * A pty on a target without host ptys becomes the file NAME-serialN.log,
+ * relative: next to the definition. '/' and control bytes in the name
+ * become '_', so the file stays in that directory.
+ */
+static void cv_serials(struct hv_vmdef *dst, const struct hv_profile *p)
+{
+	struct hv_vmserial *s;
+	char *c;
+
+	for (size_t i = 0; i < dst->n_serials; i++) {
+		s = &dst->serials[i];
+		if (s->type != HV_SERIAL_PTY || p->serial_pty)
+			continue;
+		snprintf(s->path, sizeof(s->path), "%.*s-serial%zu.log",
+		         (int)strnlen(dst->name, sizeof(dst->name)), dst->name,
+		         i);
+		for (c = s->path; *c; c++)
+			if (*c == '/' || (unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '_';
+		s->type = HV_SERIAL_FILE;
+		hv_vmdef_note(dst,
+		              "serial %zu: pty -> file %s: %s has no pty; the "
+		              "console output goes to that file, next to the "
+		              "definition",
+		              i, s->path, p->title);
+	}
+}
+
 int hv_vmdef_convert(const struct hv_vmdef *src,
                      const struct hv_convert_opts *opts, struct hv_vmdef *dst,
                      struct hv_error *err)
@@ -320,5 +360,6 @@ int hv_vmdef_convert(const struct hv_vmdef *src,
 		              "may not boot",
 		              p->title);
 	cv_nics(dst, p, source, opts->paravirt);
+	cv_serials(dst, p);
 	return 0;
 }

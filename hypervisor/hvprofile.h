@@ -86,6 +86,7 @@ struct hv_profile {
 
 	bool live_migration; /* libvirt can live-migrate between two hosts */
 	bool uefi;
+	bool serial_pty; /* a serial port can be a host pty (else a file) */
 
 	/* The one internal interface: choose the target's device models. */
 	void (*map_disk)(const struct hv_profile *self, enum hv_kind source,

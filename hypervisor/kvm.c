@@ -113,6 +113,7 @@ const struct hv_profile hv_profile_kvm = {
 	.pv_nic = HV_NIC_VIRTIO,
 	.live_migration = true,
 	.uefi = true,
+	.serial_pty = true,
 	.map_disk = kvm_map_disk,
 	.map_nic = hv_profile_map_nic,
 };

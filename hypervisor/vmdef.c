@@ -40,6 +40,11 @@ static const char *const scsi_names[] = {
 	[HV_SCSI_PVSCSI] = "pvscsi",     [HV_SCSI_BUSLOGIC] = "buslogic",
 };
 
+static const char *const serial_names[] = {
+	[HV_SERIAL_PTY] = "pty",
+	[HV_SERIAL_FILE] = "file",
+};
+
 static const char *name_of(const char *const *names, size_t n, unsigned int v)
 {
 	return v < n && names[v] ? names[v] : "?";
@@ -70,6 +75,11 @@ const char *hv_scsi_model_name(enum hv_scsi_model m)
 	return name_of(scsi_names, ARRAY_LEN(scsi_names), m);
 }
 
+const char *hv_serial_type_name(enum hv_serial_type t)
+{
+	return name_of(serial_names, ARRAY_LEN(serial_names), t);
+}
+
 static int parse_name(const char *const *names, size_t n, const char *s,
                       unsigned int *out)
 {
@@ -98,6 +108,33 @@ VMDEF_PARSER(hv_img_format_parse, enum hv_img_format, format_names)
 VMDEF_PARSER(hv_disk_bus_parse, enum hv_disk_bus, bus_names)
 VMDEF_PARSER(hv_nic_model_parse, enum hv_nic_model, nic_names)
 VMDEF_PARSER(hv_scsi_model_parse, enum hv_scsi_model, scsi_names)
+
+bool hv_vmserial_is_valid(const struct hv_vmserial *s)
+{
+	return (s->type == HV_SERIAL_PTY || s->type == HV_SERIAL_FILE) &&
+	       memchr(s->path, '\0', sizeof(s->path)) &&
+	       (s->type == HV_SERIAL_FILE) == (s->path[0] != '\0');
+}
+
+int hv_vmdef_serial_add(struct hv_vmdef *def, enum hv_serial_type type,
+                        const char *path)
+{
+	struct hv_vmserial *s;
+	size_t n = path ? strlen(path) : 0;
+
+	if (type != HV_SERIAL_PTY && type != HV_SERIAL_FILE)
+		return -EINVAL;
+	if ((type == HV_SERIAL_FILE) != (n > 0))
+		return -EINVAL;
+	if (n >= sizeof(s->path))
+		return -ENAMETOOLONG;
+	if (def->n_serials >= HV_VMDEF_MAX_SERIALS)
+		return -ENOSPC;
+	s = &def->serials[def->n_serials++];
+	s->type = type;
+	memcpy(s->path, n ? path : "", n + 1);
+	return 0;
+}
 
 void hv_vmdef_init(struct hv_vmdef *def)
 {

@@ -18,10 +18,11 @@
 
 #include "hypervisor/hv_error.h"
 
-#define HV_VMDEF_MAX_DISKS 32
-#define HV_VMDEF_MAX_NICS  16
-#define HV_VMDEF_MAX_NOTES 64
-#define HV_VMDEF_NOTE_MAX  200 /* bytes of one note, with the NUL */
+#define HV_VMDEF_MAX_DISKS   32
+#define HV_VMDEF_MAX_NICS    16
+#define HV_VMDEF_MAX_SERIALS 4
+#define HV_VMDEF_MAX_NOTES   64
+#define HV_VMDEF_NOTE_MAX    200 /* bytes of one note, with the NUL */
 
 /* The hypervisor families skyferry knows (hypervisor/kvm.c, xen.c, vmware.c).
  */
@@ -104,6 +105,22 @@ struct hv_vmnic {
 	bool is_bridge;    /* network names a host bridge, not a network */
 };
 
+/*
+ * What a serial port is connected to on the host: the two every format
+ * can say (libvirt <serial type='pty'|'file'>, xl.cfg "pty" and
+ * "file:PATH", a VMware serialN.fileType "file" -- VMware has no pty).
+ */
+enum hv_serial_type {
+	HV_SERIAL_PTY,
+	HV_SERIAL_FILE,
+};
+
+struct hv_vmserial {
+	enum hv_serial_type type;
+	char path[4096]; /* HV_SERIAL_FILE: the file the output goes to;
+	                    "" for a pty */
+};
+
 struct hv_vmdef {
 	enum hv_kind kind; /* the hypervisor this definition is for */
 	char name[256];
@@ -121,6 +138,9 @@ struct hv_vmdef {
 	char notes[HV_VMDEF_MAX_NOTES][HV_VMDEF_NOTE_MAX];
 	size_t n_notes;
 	bool notes_truncated; /* more notes were added than fit */
+	/* Serial ports in port order, without gaps: serials[0] is ttyS0. */
+	struct hv_vmserial serials[HV_VMDEF_MAX_SERIALS];
+	size_t n_serials;
 };
 
 /* Options for hv_vmdef_convert. */
@@ -144,6 +164,7 @@ const char *hv_nic_model_name(enum hv_nic_model m); /* virtio, e1000, ... */
 
 const char *hv_scsi_model_name(
     enum hv_scsi_model m); /* default, virtio-scsi, lsilogic, ... */
+const char *hv_serial_type_name(enum hv_serial_type t); /* pty, file */
 
 /* Parse a name back; -EINVAL for an unknown one. */
 int hv_kind_parse(const char *s, enum hv_kind *out);
@@ -151,6 +172,21 @@ int hv_img_format_parse(const char *s, enum hv_img_format *out);
 int hv_disk_bus_parse(const char *s, enum hv_disk_bus *out);
 int hv_nic_model_parse(const char *s, enum hv_nic_model *out);
 int hv_scsi_model_parse(const char *s, enum hv_scsi_model *out);
+
+/*
+ * Append a serial port to def (path: HV_SERIAL_FILE only, else NULL).
+ * Returns 0, -ENOSPC when def has HV_VMDEF_MAX_SERIALS already,
+ * -ENAMETOOLONG for a path that does not fit, -EINVAL for an unknown type,
+ * a file without a path or a pty with one. def changes on success only.
+ */
+int hv_vmdef_serial_add(struct hv_vmdef *def, enum hv_serial_type type,
+                        const char *path);
+
+/*
+ * s keeps the promise of struct hv_vmserial: a known type, a terminated
+ * path, non-empty for a file and empty for a pty.
+ */
+bool hv_vmserial_is_valid(const struct hv_vmserial *s);
 
 /* Zero *def. */
 void hv_vmdef_init(struct hv_vmdef *def);

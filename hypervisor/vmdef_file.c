@@ -129,25 +129,37 @@ out:
 	return 0;
 }
 
-/* Make the relative image paths of def absolute against dir. */
+/* Make path[4096] absolute against dir when it is relative. */
+static int absolute_path(char *path, const char *dir, const char *what,
+                         size_t i, struct hv_error *err)
+{
+	char joined[sizeof(((struct hv_vmdisk *)0)->path)];
+
+	if (!path[0] || path[0] == '/')
+		return 0;
+	if (snprintf(joined, sizeof(joined), "%s/%s", dir, path) >=
+	    (int)sizeof(joined))
+		return hv_error_set(err, -ENAMETOOLONG, "%s %zu: path too long",
+		                    what, i);
+	memcpy(path, joined, sizeof(joined));
+	return 0;
+}
+
+/*
+ * Make the relative image paths and serial port files of def absolute
+ * against dir (a .vmx names them next to itself).
+ */
 static int absolute_paths(struct hv_vmdef *def, const char *dir,
                           struct hv_error *err)
 {
-	char path[sizeof(def->disks[0].path)];
 	size_t i;
+	int rc = 0;
 
-	for (i = 0; i < def->n_disks; i++) {
-		struct hv_vmdisk *d = &def->disks[i];
-
-		if (!d->path[0] || d->path[0] == '/')
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, d->path) >=
-		    (int)sizeof(path))
-			return hv_error_set(err, -ENAMETOOLONG,
-			                    "disk %zu: path too long", i);
-		memcpy(d->path, path, sizeof(path));
-	}
-	return 0;
+	for (i = 0; rc == 0 && i < def->n_disks; i++)
+		rc = absolute_path(def->disks[i].path, dir, "disk", i, err);
+	for (i = 0; rc == 0 && i < def->n_serials; i++)
+		rc = absolute_path(def->serials[i].path, dir, "serial", i, err);
+	return rc;
 }
 
 int hv_vmdef_load(const char *path, const enum hv_def_format *format,

@@ -38,15 +38,16 @@ int hv_def_format_guess(const char *path, const char *text, size_t len,
 
 /*
  * Read and parse a definition file (at most HV_VMDEF_FILE_MAX bytes).
- * format NULL: guess it. Relative disk paths are made absolute against the
- * file's directory. Errors carry the parser's line and column.
+ * format NULL: guess it. Relative disk and serial port file paths are
+ * made absolute against the file's directory. Errors carry the parser's line
+ * and column.
  */
 int hv_vmdef_load(const char *path, const enum hv_def_format *format,
                   struct hv_vmdef *def, struct hv_error *err);
 
 /* The definition text of def in format; *out is the caller's (free). */
-int hv_vmdef_format(const struct hv_vmdef *def, enum hv_def_format format, char **out,
-                    struct hv_error *err);
+int hv_vmdef_format(const struct hv_vmdef *def, enum hv_def_format format,
+                    char **out, struct hv_error *err);
 
 /*
  * Write def's files for def->kind into dir as NAME.EXT, never replacing a

@@ -26,6 +26,7 @@
 #define VX_SCSI_CONTROLLERS 32
 #define VX_POSITION_MAX     1023 /* controller or unit in an <address> */
 #define VX_MAX_KINDS        24   /* kinds of unmapped device noted */
+#define VX_SERIAL_PORTS     32   /* <serial><target port=> 0..31 */
 #define VX_XEN_OVMF         "/usr/lib/xen/boot/ovmf.bin"
 
 /* A name in domain XML and the value it stands for. */
@@ -77,9 +78,9 @@ static const struct vx_name scsi_names[] = {
 };
 
 /* Device elements read without a note: plumbing every guest has. */
-static const char *const quiet_devices[] = { "emulator", "controller",
+static const char *const quiet_devices[] = { "emulator",   "controller",
 	                                     "memballoon", "disk",
-	                                     "interface" };
+	                                     "interface",  "serial" };
 
 static int vx_lookup(const struct vx_name *names, size_t n, const char *s,
                      int *out)
@@ -177,6 +178,10 @@ struct vx_reader {
 	char devs[HV_VMDEF_MAX_DISKS][VX_DEV_MAX];
 	bool scsi_seen[VX_SCSI_CONTROLLERS];
 	enum hv_scsi_model scsi_model[VX_SCSI_CONTROLLERS];
+	struct hv_vmserial serials[VX_SERIAL_PORTS]; /* by port */
+	bool serial_port[VX_SERIAL_PORTS];           /* port taken */
+	bool serial_seen;             /* a <serial>, mapped or not */
+	bool serial_console;          /* a <console> on a serial port */
 	char kinds[VX_MAX_KINDS][40]; /* unmapped device kinds, and counts */
 	unsigned int kind_count[VX_MAX_KINDS];
 	size_t n_kinds;
@@ -721,6 +726,107 @@ static int vx_controller(const xmlNode *n, struct vx_reader *r,
 	return 0;
 }
 
+/*
+ * <serial type='pty'> or type='file' with <source path=>, kept by its
+ * <target port=>; without one it takes the lowest free port, as libvirt
+ * gives it. Other types (tcp, unix, udp, dev, pipe...) are noted.
+ */
+static int vx_serial(const xmlNode *n, struct vx_reader *r,
+                     struct hv_error *err)
+{
+	char type[24], kind[64], port_text[16];
+	struct hv_vmserial s = { HV_SERIAL_PTY, "" };
+	unsigned int port = 0;
+	xmlNode *src = NULL, *t;
+	int rc;
+
+	r->serial_seen = true;
+	rc = hv_xml_attr(n, "type", "pty", type, sizeof(type), err);
+	if (rc == 0)
+		rc = hv_xml_child(n, "target", &t, err);
+	if (rc == 0 && t)
+		rc = hv_xml_attr(t, "port", "", port_text, sizeof(port_text),
+		                 err);
+	if (rc == 0 && t && port_text[0])
+		rc = vx_uint_attr(t, "port", VX_SERIAL_PORTS - 1, &port, err);
+	if (rc == 0 && !strcmp(type, "file"))
+		rc = hv_xml_child(n, "source", &src, err);
+	if (rc == 0 && src)
+		rc = hv_xml_attr(src, "path", "", s.path, sizeof(s.path), err);
+	if (rc < 0)
+		return rc;
+	if (strcmp(type, "pty") && (strcmp(type, "file") || !s.path[0])) {
+		snprintf(
+		    kind, sizeof(kind), "serial type='%s'%s",
+		    strspn(type, "abcdefghijklmnopqrstuvwxyz0123456789-") ==
+		            strlen(type)
+		        ? type
+		        : "?",
+		    strcmp(type, "file") ? "" : " without a path");
+		vx_unmapped(r, kind);
+		return 0;
+	}
+	s.type = s.path[0] ? HV_SERIAL_FILE : HV_SERIAL_PTY;
+	if (!t || !port_text[0])
+		for (port = 0; port < VX_SERIAL_PORTS && r->serial_port[port];
+		     port++)
+			;
+	if (port == VX_SERIAL_PORTS)
+		return hv_xml_fail(err, -EINVAL, n,
+		                   "more than %d <serial> elements",
+		                   VX_SERIAL_PORTS);
+	if (r->serial_port[port])
+		return hv_xml_fail(err, -EINVAL, n,
+		                   "serial port %u appears twice", port);
+	r->serial_port[port] = true;
+	r->serials[port] = s;
+	return 0;
+}
+
+/*
+ * The serial ports into the definition in port order, without gaps: a
+ * port that moves, or one past HV_VMDEF_MAX_SERIALS, is noted.
+ */
+static void vx_serials_finish(struct vx_reader *r)
+{
+	struct hv_vmdef *def = r->def;
+
+	for (unsigned int port = 0; port < VX_SERIAL_PORTS; port++) {
+		if (!r->serial_port[port])
+			continue;
+		if (def->n_serials == HV_VMDEF_MAX_SERIALS) {
+			hv_vmdef_note(
+			    def,
+			    "serial port %u is not mapped: at most %d "
+			    "serial ports",
+			    port, HV_VMDEF_MAX_SERIALS);
+			continue;
+		}
+		if (port != def->n_serials)
+			hv_vmdef_note(def, "serial port %u becomes port %zu",
+			              port, def->n_serials);
+		def->serials[def->n_serials++] = r->serials[port];
+	}
+	/* A serial console with no <serial> at all is libvirt's serial0. */
+	if (r->serial_console && !r->serial_seen)
+		vx_unmapped(r, "console");
+}
+
+/* A <console> on a serial port repeats a <serial>: true for it. */
+static int vx_console_is_serial(const xmlNode *n, bool *serial,
+                                struct hv_error *err)
+{
+	char type[16] = "";
+	xmlNode *t;
+	int rc;
+
+	rc = hv_xml_child(n, "target", &t, err);
+	if (rc == 0 && t)
+		rc = hv_xml_attr(t, "type", "", type, sizeof(type), err);
+	*serial = rc == 0 && !strcmp(type, "serial");
+	return rc;
+}
+
 /* A <video> or <input> every guest has is no loss. */
 static bool vx_is_default(const xmlNode *n)
 {
@@ -750,6 +856,7 @@ static int vx_devices(const xmlNode *root, struct vx_reader *r,
                       struct hv_error *err)
 {
 	xmlNode *devices, *n;
+	bool quiet;
 	size_t i;
 	int rc;
 
@@ -758,12 +865,21 @@ static int vx_devices(const xmlNode *root, struct vx_reader *r,
 	     n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
+		quiet = false;
 		if (hv_xml_is(n, "disk"))
 			rc = vx_disk(n, r, err);
 		else if (hv_xml_is(n, "interface"))
 			rc = vx_nic(n, r, err);
 		else if (hv_xml_is(n, "controller"))
 			rc = vx_controller(n, r, err);
+		else if (hv_xml_is(n, "serial"))
+			rc = vx_serial(n, r, err);
+		else if (hv_xml_is(n, "console"))
+			rc = vx_console_is_serial(n, &quiet, err);
+		if (quiet || rc < 0) {
+			r->serial_console = r->serial_console || quiet;
+			continue;
+		}
 		for (i = 0; i < ARRAY_LEN(quiet_devices); i++)
 			if (hv_xml_is(n, quiet_devices[i]))
 				break;
@@ -833,8 +949,10 @@ static int vx_parse(const char *xml, size_t len, struct hv_vmdef *def,
 		rc = vx_devices(root, r, err);
 	if (rc == 0)
 		rc = vx_finish(r, err);
-	if (rc == 0)
+	if (rc == 0) {
+		vx_serials_finish(r);
 		vx_note_unmapped(r);
+	}
 	xmlFreeDoc(doc);
 out:
 	free(r);
@@ -947,13 +1065,15 @@ static int vx_check_identity(const struct hv_vmdef *def, struct hv_error *err)
 		                    "domain XML: unknown firmware %d",
 		                    (int)def->firmware);
 	if (def->n_disks > HV_VMDEF_MAX_DISKS ||
-	    def->n_nics > HV_VMDEF_MAX_NICS)
+	    def->n_nics > HV_VMDEF_MAX_NICS ||
+	    def->n_serials > HV_VMDEF_MAX_SERIALS)
 		return hv_error_set(
 		    err, -EINVAL,
-		    "domain XML: %zu disks and %zu NICs, at most "
-		    "%d and %d",
-		    def->n_disks, def->n_nics, HV_VMDEF_MAX_DISKS,
-		    HV_VMDEF_MAX_NICS);
+		    "domain XML: %zu disks, %zu NICs and %zu serial ports, "
+		    "at most %d, %d and %d",
+		    def->n_disks, def->n_nics, def->n_serials,
+		    HV_VMDEF_MAX_DISKS, HV_VMDEF_MAX_NICS,
+		    HV_VMDEF_MAX_SERIALS);
 	return 0;
 }
 
@@ -1021,6 +1141,20 @@ static int vx_check_nic(const struct vx_writer *w, size_t i,
 		                    i, w->profile->title,
 		                    hv_nic_model_name(nic->model));
 	return vx_check_text("a NIC's network", nic->network, false, err);
+}
+
+static int vx_check_serial(const struct hv_vmdef *def, size_t i,
+                           struct hv_error *err)
+{
+	const struct hv_vmserial *s = &def->serials[i];
+
+	if (!hv_vmserial_is_valid(s))
+		return hv_error_set(
+		    err, -EINVAL,
+		    "serial %zu: not a pty or a file, or a file "
+		    "without a path, or a pty with one",
+		    i);
+	return vx_check_text("a serial port's path", s->path, false, err);
 }
 
 static void vx_write_os(struct vx_writer *w, xmlNode *root)
@@ -1142,6 +1276,22 @@ static void vx_write_nic(struct vx_writer *w, xmlNode *devices, size_t i)
 	        vx_name_of(nic_names, ARRAY_LEN(nic_names), nic->model));
 }
 
+/* libvirt adds the <console> on serial0 itself. */
+static void vx_write_serial(struct vx_writer *w, xmlNode *devices, size_t i)
+{
+	const struct hv_vmserial *s = &w->def->serials[i];
+	xmlNode *serial, *n;
+
+	serial = vx_add(w, devices, "serial", NULL);
+	vx_prop(w, serial, "type", hv_serial_type_name(s->type));
+	if (s->type == HV_SERIAL_FILE) {
+		n = vx_add(w, serial, "source", NULL);
+		vx_prop(w, n, "path", s->path);
+		vx_prop(w, n, "append", "on");
+	}
+	vx_prop_uint(w, vx_add(w, serial, "target", NULL), "port", i);
+}
+
 static void vx_write_metadata(struct vx_writer *w, xmlNode *root)
 {
 	xmlNode *meta, *vmdef;
@@ -1192,6 +1342,8 @@ static void vx_build(struct vx_writer *w, xmlNode *root)
 	vx_write_controllers(w, devices);
 	for (i = 0; i < def->n_nics; i++)
 		vx_write_nic(w, devices, i);
+	for (i = 0; i < def->n_serials; i++)
+		vx_write_serial(w, devices, i);
 }
 
 static int vx_check(const struct vx_writer *w, struct hv_error *err)
@@ -1207,6 +1359,8 @@ static int vx_check(const struct vx_writer *w, struct hv_error *err)
 	}
 	for (i = 0; rc == 0 && i < w->def->n_nics; i++)
 		rc = vx_check_nic(w, i, err);
+	for (i = 0; rc == 0 && i < w->def->n_serials; i++)
+		rc = vx_check_serial(w->def, i, err);
 	return rc;
 }
 

@@ -98,6 +98,7 @@ const struct hv_profile hv_profile_vmware = {
 	.pv_nic = HV_NIC_VMXNET3,
 	.live_migration = false,
 	.uefi = true,
+	.serial_pty = false,
 	.map_disk = vmware_map_disk,
 	.map_nic = hv_profile_map_nic,
 };

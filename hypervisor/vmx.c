@@ -26,7 +26,8 @@
 #define VMX_VCPUS_MAX    768
 #define VMX_ETHERNET_MAX 32 /* ethernet0..ethernet31 */
 #define VMX_GROUPS_MAX   64
-#define VMX_CTRL_MAX     4 /* controllers of one bus */
+#define VMX_CTRL_MAX     4  /* controllers of one bus */
+#define VMX_SERIAL_MAX   32 /* serial0..serial31 */
 
 /* One `key = value` line; key and value point into the parser's buffer. */
 struct vmx_entry {
@@ -97,6 +98,7 @@ struct vmx_fieldset {
 
 enum { DF_PRESENT, DF_FILENAME, DF_DEVICETYPE, DF_MODE, DF_READONLY, DF_N };
 enum { CF_PRESENT, CF_VIRTUALDEV, CF_N };
+enum { SF_PRESENT, SF_FILETYPE, SF_FILENAME, SF_N };
 enum {
 	NF_PRESENT,
 	NF_VIRTUALDEV,
@@ -137,6 +139,22 @@ static const char *const nic_ignored[] = {
 	"vnet",
 };
 
+static const char *const serial_mapped[] = { "present", "fileType",
+	                                     "fileName" };
+/* Settings of a file port, and the endpoints of the types not mapped. */
+static const char *const serial_ignored[] = {
+	"startConnected",
+	"yieldOnMsrRead",
+	"tryNoRxLoss",
+	"autodetect",
+	"allowGuestConnectionControl",
+	"pipe.endPoint",
+	"network.endPoint",
+	"network.serviceURI",
+	"vspc.uri",
+	"hardwareFlowControl",
+};
+
 #define FIELDSET(m, i)                                                         \
 	{                                                                      \
 		m, ARRAY_LEN(m), i, ARRAY_LEN(i)                               \
@@ -146,6 +164,8 @@ static const struct vmx_fieldset unit_fields =
 static const struct vmx_fieldset ctrl_fields =
     FIELDSET(ctrl_mapped, ctrl_ignored);
 static const struct vmx_fieldset nic_fields = FIELDSET(nic_mapped, nic_ignored);
+static const struct vmx_fieldset serial_fields =
+    FIELDSET(serial_mapped, serial_ignored);
 
 /* Keys read by the top-level mapping. */
 static const char *const vmx_toplevel[] = {
@@ -276,6 +296,7 @@ struct vmx_parser {
 	const struct vmx_entry *ctrls[ARRAY_LEN(vmx_buses)][VMX_CTRL_MAX][CF_N];
 	enum hv_scsi_model scsi_model[VMX_CTRL_MAX];
 	const struct vmx_entry *nics[VMX_ETHERNET_MAX][NF_N];
+	const struct vmx_entry *serials[VMX_SERIAL_MAX][SF_N];
 	char groups[VMX_GROUPS_MAX][24]; /* device groups already noted */
 	size_t n_groups;
 	size_t n_unknown;
@@ -974,6 +995,35 @@ static int vmx_sort_device(struct vmx_parser *p, const struct vmx_entry *e)
 	return vmx_field_store(&unit_fields, k.field, e, vmx_unit_slot(p, &k));
 }
 
+static void vmx_unknown_add(struct vmx_parser *p, const struct vmx_entry *e);
+
+/*
+ * A serialN key (N < VMX_SERIAL_MAX): into its slot. An unknown field of
+ * a present port is listed with the unknown keys. 1: taken, 0: not a
+ * serial key, or -EINVAL.
+ */
+static int vmx_sort_serial(struct vmx_parser *p, const struct vmx_entry *e)
+{
+	const char *s;
+	char present[32];
+	unsigned int index;
+	bool on;
+	int rc;
+
+	if (!vmx_has_prefix(e->key, "serial"))
+		return 0;
+	s = vmx_index_parse(e->key + 6, &index);
+	if (!s || *s != '.' || index >= VMX_SERIAL_MAX)
+		return 0;
+	if (vmx_field_store(&serial_fields, s + 1, e, p->serials[index]))
+		return 1;
+	snprintf(present, sizeof(present), "serial%u.present", index);
+	rc = vmx_bool(p, vmx_get(p, present), &on);
+	if (rc == 0 && on)
+		vmx_unknown_add(p, e);
+	return rc < 0 ? rc : 1;
+}
+
 /* A key of a group that is not mapped: one note per group. */
 static int vmx_sort_group(struct vmx_parser *p, const struct vmx_entry *e)
 {
@@ -1042,6 +1092,8 @@ static int vmx_sort_keys(struct vmx_parser *p)
 		if (vmx_is_ignored(e))
 			continue;
 		rc = vmx_sort_device(p, e);
+		if (rc == 0)
+			rc = vmx_sort_serial(p, e);
 		if (rc == 0)
 			rc = vmx_sort_group(p, e);
 		if (rc < 0)
@@ -1321,6 +1373,64 @@ static int vmx_map_nics(struct vmx_parser *p)
 	return rc;
 }
 
+/* ----- serial ports ----- */
+
+/*
+ * serialN with fileType "file" and a fileName, in index order; the other
+ * types (pipe, network, device, thinprint) are noted.
+ */
+static int vmx_map_serial(struct vmx_parser *p, unsigned int index)
+{
+	const struct vmx_entry **f = p->serials[index];
+	const struct vmx_entry *type = f[SF_FILETYPE], *file = f[SF_FILENAME];
+	struct hv_vmdef *def = p->def;
+	bool on;
+	int rc;
+
+	rc = vmx_bool(p, f[SF_PRESENT], &on);
+	if (rc < 0 || !on)
+		return rc;
+	if (type && strcasecmp(type->value, "file") != 0) {
+		hv_vmdef_note(def,
+		              "vmx: serial port (serial%u.*) fileType '%s' is "
+		              "not mapped",
+		              index, vmx_q(p, type->value));
+		return 0;
+	}
+	if (!type || !file || !file->value[0]) {
+		hv_vmdef_note(def,
+		              "vmx: serial port (serial%u.*) has no %s: not "
+		              "mapped",
+		              index, type ? "fileName" : "fileType");
+		return 0;
+	}
+	if (def->n_serials == HV_VMDEF_MAX_SERIALS) {
+		hv_vmdef_note(def,
+		              "vmx: serial port (serial%u.*) is not mapped: at "
+		              "most %d serial ports",
+		              index, HV_VMDEF_MAX_SERIALS);
+		return 0;
+	}
+	if (index != def->n_serials)
+		hv_vmdef_note(def, "vmx: serial%u becomes serial port %zu",
+		              index, def->n_serials);
+	rc = vmx_copy(p, file, def->serials[def->n_serials].path,
+	              sizeof(def->serials[0].path));
+	if (rc < 0)
+		return rc;
+	def->serials[def->n_serials++].type = HV_SERIAL_FILE;
+	return 0;
+}
+
+static int vmx_map_serials(struct vmx_parser *p)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < VMX_SERIAL_MAX && rc == 0; i++)
+		rc = vmx_map_serial(p, i);
+	return rc;
+}
+
 /* ----- parse ----- */
 
 static int vmx_map(struct vmx_parser *p)
@@ -1341,6 +1451,8 @@ static int vmx_map(struct vmx_parser *p)
 		rc = vmx_map_disks(p);
 	if (rc == 0)
 		rc = vmx_map_nics(p);
+	if (rc == 0)
+		rc = vmx_map_serials(p);
 	if (rc == 0 && p->n_unknown)
 		hv_vmdef_note(p->def, "vmx: %zu key%s not mapped: %s%s",
 		              p->n_unknown, p->n_unknown == 1 ? "" : "s",
@@ -1442,6 +1554,19 @@ static const char *vmx_disk_problem(const struct hv_vmdef *def, size_t i)
 	return NULL;
 }
 
+/* Why VMware cannot have serial port s, or NULL. */
+static const char *vmx_serial_problem(const struct hv_vmserial *s)
+{
+	if (s->type == HV_SERIAL_PTY)
+		return "VMware has no pty; convert for vmware first (it "
+		       "becomes a file)";
+	if (s->type != HV_SERIAL_FILE)
+		return "its type is not known";
+	if (!memchr(s->path, '\0', sizeof(s->path)) || !s->path[0])
+		return "the file has no path, or it is not terminated";
+	return NULL;
+}
+
 /* Refuse, naming it, what VMware cannot express. */
 static int vmx_write_check(const struct hv_vmdef *def, struct hv_error *err)
 {
@@ -1487,6 +1612,16 @@ static int vmx_write_check(const struct hv_vmdef *def, struct hv_error *err)
 			    def->disks[i].controller, def->disks[i].unit,
 			    hv_error_quote(def->disks[i].path, q, sizeof(q)),
 			    problem);
+	}
+	if (def->n_serials > HV_VMDEF_MAX_SERIALS)
+		return hv_error_set(err, -EINVAL, "vmx: %zu serial ports",
+		                    def->n_serials);
+	for (i = 0; i < def->n_serials; i++) {
+		problem = vmx_serial_problem(&def->serials[i]);
+		if (problem)
+			return hv_error_set(err, -EINVAL,
+			                    "vmx: serial port %zu: %s", i,
+			                    problem);
 	}
 	for (i = 0, n = def->nics; i < def->n_nics; i++, n++) {
 		if (!vmx_name_of(vmx_nic_models, ARRAY_LEN(vmx_nic_models),
@@ -1665,6 +1800,15 @@ static void vmx_write_nics(FILE *f, const struct hv_vmdef *def)
 	}
 }
 
+static void vmx_write_serials(FILE *f, const struct hv_vmdef *def)
+{
+	for (size_t i = 0; i < def->n_serials; i++) {
+		vmx_put(f, "TRUE", "serial%zu.present", i);
+		vmx_put(f, "file", "serial%zu.fileType", i);
+		vmx_put(f, def->serials[i].path, "serial%zu.fileName", i);
+	}
+}
+
 int hv_vmx_write(const struct hv_vmdef *def, char **out, struct hv_error *err)
 {
 	char *text = NULL;
@@ -1685,6 +1829,7 @@ int hv_vmx_write(const struct hv_vmdef *def, char **out, struct hv_error *err)
 	vmx_write_system(f, def);
 	vmx_write_disks(f, def);
 	vmx_write_nics(f, def);
+	vmx_write_serials(f, def);
 	rc = ferror(f) ? -ENOMEM : 0;
 	if (fclose(f) != 0 || rc < 0) {
 		free(text);

@@ -5,9 +5,11 @@
  * case-insensitive, values are quoted with |XX hex escapes (|22 for a
  * quote), '#' starts a comment. The reader maps the VM's name, BIOS UUID,
  * memory, vCPUs, firmware, guest OS, disks and cdroms (scsi, sata, ide,
- * nvme) and NICs; each device group it does not map (sound card, USB,
- * serial port...) gets one note, bookkeeping keys (config.version,
- * tools.*...) are ignored, and other keys are listed in one note.
+ * nvme), NICs and serial ports that write to a file (serialN.fileType
+ * "file"); each device group it does not map (sound card, USB, a serial
+ * port on a pipe, the network or a host device...) gets one note, bookkeeping
+ * keys (config.version, tools.*...) are ignored, and other keys are listed in
+ * one note.
  */
 #ifndef SKYFERRY_HV_VMX_H
 #define SKYFERRY_HV_VMX_H
@@ -32,12 +34,13 @@ int hv_vmx_parse(const char *text, size_t len, const char *origin,
 /*
  * Write def as a .vmx (virtualHW.version 14). def must be for VMware
  * (convert it first): a virtio or xen bus, a NIC model VMware lacks, a
- * disk that is not a .vmdk, a slot VMware does not have, or two devices in
- * one slot are refused with -EINVAL and err naming them. What the writer
- * changes is said in comments: an empty guest OS becomes "other-64", and
- * memory is rounded up to a multiple of 4 MiB. A VMDK's subformat and a
- * NIC's is_bridge are not written (the descriptor and the port group say
- * them). def's notes are written as comments.
+ * disk that is not a .vmdk, a slot VMware does not have, two devices in
+ * one slot, or a serial port on a pty (VMware has none) are refused with
+ * -EINVAL and err naming them. What the writer changes is said in comments: an
+ * empty guest OS becomes "other-64", and memory is rounded up to a multiple of
+ * 4 MiB. A VMDK's subformat and a NIC's is_bridge are not written (the
+ * descriptor and the port group say them). Serial port i is serialI, fileType
+ * "file". def's notes are written as comments.
  *
  * Returns 0 and a NUL-terminated *out that the caller frees (the caller's
  * on success only), or a negative errno with err filled.

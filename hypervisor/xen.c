@@ -78,6 +78,7 @@ const struct hv_profile hv_profile_xen = {
 	.pv_nic = HV_NIC_NETFRONT,
 	.live_migration = true,
 	.uefi = true,
+	.serial_pty = true,
 	.map_disk = xen_map_disk,
 	.map_nic = hv_profile_map_nic,
 };

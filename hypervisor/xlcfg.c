@@ -1332,6 +1332,69 @@ static int xl_map_nics(const struct xl_parser *p, struct hv_vmdef *def, bool pv)
 }
 
 /*
+ * One serial DEVICE as qemu's -serial takes it: "pty" and "file:PATH" are
+ * mapped, "none" is no port, anything else (tcp:, unix:, /dev/ttyS0, vc...)
+ * is noted.
+ */
+static int xl_serial_parse(const struct xl_parser *p,
+                           const struct xl_value *item, size_t index,
+                           struct hv_vmdef *def)
+{
+	char shown[XL_SHOWN];
+	const char *text = item->text;
+	size_t n = def->n_serials;
+	int rc;
+
+	if (!strcmp(text, "none"))
+		return 0;
+	if (strcmp(text, "pty") && (strncmp(text, "file:", 5) || !text[5])) {
+		hv_vmdef_note(def, "xlcfg: serial %zu: '%s' is not mapped",
+		              index, xl_quote(text, shown));
+		return 0;
+	}
+	if (n == HV_VMDEF_MAX_SERIALS) {
+		hv_vmdef_note(
+		    def,
+		    "xlcfg: serial %zu: not mapped: at most %d serial "
+		    "ports",
+		    index, HV_VMDEF_MAX_SERIALS);
+		return 0;
+	}
+	if (n + 1 != index)
+		hv_vmdef_note(def, "xlcfg: serial %zu becomes serial port %zu",
+		              index, n);
+	rc = text[0] == 'p'
+	         ? hv_vmdef_serial_add(def, HV_SERIAL_PTY, NULL)
+	         : hv_vmdef_serial_add(def, HV_SERIAL_FILE, text + 5);
+	if (rc < 0)
+		return xl_fail_item(p, item, "serial", index,
+		                    "the path is longer than %zu bytes",
+		                    sizeof(def->serials[0].path) - 1);
+	return 0;
+}
+
+/* serial = "DEVICE" or [ "DEVICE", ... ] (xl.cfg(5), HVM guests). */
+static int xl_map_serials(const struct xl_parser *p, struct hv_vmdef *def)
+{
+	const struct xl_setting *s = xl_find(p, "serial");
+	const struct xl_value *list, *item;
+	size_t i, n;
+	int rc = 0;
+
+	if (!s)
+		return 0;
+	list = &s->value;
+	n = list->type == XL_LIST ? list->n_items : 1;
+	for (i = 0; rc == 0 && i < n; i++) {
+		item = list->type == XL_LIST ? &list->items[i] : list;
+		rc = xl_list_item(p, item, "serial", i + 1, XL_ITEMS_MAX);
+		if (rc == 0)
+			rc = xl_serial_parse(p, item, i + 1, def);
+	}
+	return rc;
+}
+
+/*
  * Keys by what they configure; "x*" matches a prefix. The first group is
  * what this file maps; the others each earn one note when present.
  */
@@ -1340,12 +1403,11 @@ static const struct xl_key_group {
 	const char *keys; /* space-separated */
 } xl_key_groups[] = {
 	{ NULL, "name uuid memory maxmem vcpus maxvcpus type builder "
-	        "firmware bios disk vif" },
+	        "firmware bios disk vif serial" },
 	{ "display", "vfb vnc* sdl* opengl spice* nographic stdvga vga "
 	             "videoram gfx_passthru keymap" },
 	{ "sound", "soundhw" },
 	{ "USB", "usb usbdevice usbctrl usbdev" },
-	{ "serial ports", "serial" },
 	{ "PCI passthrough", "pci pci_* rdm*" },
 	{ "vTPM", "vtpm" },
 	{ "channels", "channel" },
@@ -1433,6 +1495,8 @@ static int xl_map(const struct xl_parser *p, struct hv_vmdef *def)
 		rc = xl_map_disks(p, def);
 	if (rc == 0)
 		rc = xl_map_nics(p, def, pv);
+	if (rc == 0)
+		rc = xl_map_serials(p, def);
 	if (rc == 0)
 		xl_note_unmapped(p, def);
 	return rc;
@@ -1585,10 +1649,13 @@ static int xl_write_check(const struct hv_vmdef *def, struct hv_error *err)
 		                    "1..%d",
 		                    def->vcpus, XL_VCPUS_MAX);
 	if (def->n_disks > HV_VMDEF_MAX_DISKS ||
-	    def->n_nics > HV_VMDEF_MAX_NICS)
+	    def->n_nics > HV_VMDEF_MAX_NICS ||
+	    def->n_serials > HV_VMDEF_MAX_SERIALS)
 		return hv_error_set(err, -EINVAL,
-		                    "xl.cfg: more than %d disks or %d NICs",
-		                    HV_VMDEF_MAX_DISKS, HV_VMDEF_MAX_NICS);
+		                    "xl.cfg: more than %d disks, %d NICs or %d "
+		                    "serial ports",
+		                    HV_VMDEF_MAX_DISKS, HV_VMDEF_MAX_NICS,
+		                    HV_VMDEF_MAX_SERIALS);
 	return 0;
 }
 
@@ -1701,6 +1768,29 @@ static int xl_write_nic(struct xl_buf *b, const struct hv_vmnic *nic,
 	return 0;
 }
 
+/* "pty" or "file:PATH", as qemu's -serial takes it. */
+static int xl_write_serial(struct xl_buf *b, const struct hv_vmserial *serial,
+                           size_t index, struct hv_error *err)
+{
+	char spec[sizeof(serial->path) + 8];
+
+	if (serial->type == HV_SERIAL_PTY) {
+		xl_buf_item(b, "pty");
+		return 0;
+	}
+	if (serial->type != HV_SERIAL_FILE ||
+	    !memchr(serial->path, '\0', sizeof(serial->path)) ||
+	    !serial->path[0] || xl_has_control(serial->path))
+		return hv_error_set(err, -EINVAL,
+		                    "xl.cfg: serial %zu: not a pty, or a file "
+		                    "whose path is empty or holds a control "
+		                    "character",
+		                    index);
+	snprintf(spec, sizeof(spec), "file:%s", serial->path);
+	xl_buf_item(b, spec);
+	return 0;
+}
+
 int hv_xlcfg_write(const struct hv_vmdef *def, char **out, struct hv_error *err)
 {
 	struct xl_buf b = { 0 };
@@ -1720,6 +1810,12 @@ int hv_xlcfg_write(const struct hv_vmdef *def, char **out, struct hv_error *err)
 	for (i = 0; rc == 0 && i < def->n_nics; i++)
 		rc = xl_write_nic(&b, &def->nics[i], i + 1, err);
 	if (rc == 0 && def->n_nics)
+		xl_buf_add(&b, "]\n");
+	if (rc == 0 && def->n_serials)
+		xl_buf_add(&b, "serial = [\n");
+	for (i = 0; rc == 0 && i < def->n_serials; i++)
+		rc = xl_write_serial(&b, &def->serials[i], i + 1, err);
+	if (rc == 0 && def->n_serials)
 		xl_buf_add(&b, "]\n");
 	if (rc == 0 && b.error)
 		rc = hv_error_set(err, b.error, "xl.cfg: out of memory");

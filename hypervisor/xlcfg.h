@@ -20,6 +20,9 @@
  *   vif = [ spec, ... ]                  mac, bridge (none: xl's xenbr0),
  *        model e1000/e1000e/rtl8139; type=vif or a PV/PVH guest: netfront;
  *        an HVM vif without a model: rtl8139, libxl's default
+ *   serial = "DEV" or [ "DEV", ... ]     qemu -serial devices: "pty" and
+ *        "file:PATH" are mapped, "none" is no port, others are noted;
+ *        written as a list
  * Everything else is noted, one note per kind of device or setting, and
  * one note for unknown keys. Refused: qcow and qed images, block-script
  * disks (iscsi:, nbd:, drbd:), "+=" settings.

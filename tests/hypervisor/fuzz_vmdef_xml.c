@@ -39,6 +39,11 @@ static void check_def(const struct hv_vmdef *d)
 	for (i = 0; i < d->n_notes; i++)
 		if (!TERMINATED(d->notes[i]))
 			__builtin_trap();
+	if (d->n_serials > HV_VMDEF_MAX_SERIALS)
+		__builtin_trap();
+	for (i = 0; i < d->n_serials; i++)
+		if (!hv_vmserial_is_valid(&d->serials[i]))
+			__builtin_trap();
 }
 
 /* a and b are the same definition, notes aside. */
@@ -50,8 +55,12 @@ static void check_same(const struct hv_vmdef *a, const struct hv_vmdef *b)
 	    strcmp(a->uuid, b->uuid) || a->memory_kib != b->memory_kib ||
 	    a->vcpus != b->vcpus || a->firmware != b->firmware ||
 	    strcmp(a->guest_os, b->guest_os) || a->n_disks != b->n_disks ||
-	    a->n_nics != b->n_nics)
+	    a->n_nics != b->n_nics || a->n_serials != b->n_serials)
 		__builtin_trap();
+	for (i = 0; i < a->n_serials; i++)
+		if (a->serials[i].type != b->serials[i].type ||
+		    strcmp(a->serials[i].path, b->serials[i].path))
+			__builtin_trap();
 	for (i = 0; i < a->n_disks; i++) {
 		const struct hv_vmdisk *x = &a->disks[i], *y = &b->disks[i];
 

@@ -36,6 +36,12 @@ static void check_def(const struct hv_vmdef *d)
 		     (!d->disks[i].path[0] ||
 		      d->disks[i].format != HV_IMG_VMDK)))
 			__builtin_trap();
+	if (d->n_serials > HV_VMDEF_MAX_SERIALS)
+		__builtin_trap();
+	for (i = 0; i < d->n_serials; i++)
+		if (d->serials[i].type != HV_SERIAL_FILE ||
+		    !hv_vmserial_is_valid(&d->serials[i]))
+			__builtin_trap(); /* VMware has files only */
 	for (i = 0; i < d->n_nics; i++)
 		if ((d->nics[i].mac[0] &&
 		     !hv_mac_is_canonical(d->nics[i].mac)) ||

@@ -38,6 +38,11 @@ static void check_def(const struct hv_vmdef *d)
 		     !hv_mac_is_canonical(d->nics[i].mac)) ||
 		    !d->nics[i].network[0] || !d->nics[i].is_bridge)
 			__builtin_trap();
+	if (d->n_serials > HV_VMDEF_MAX_SERIALS)
+		__builtin_trap();
+	for (i = 0; i < d->n_serials; i++)
+		if (!hv_vmserial_is_valid(&d->serials[i]))
+			__builtin_trap();
 }
 
 static bool disk_same(const struct hv_vmdisk *a, const struct hv_vmdisk *b)
@@ -46,6 +51,12 @@ static bool disk_same(const struct hv_vmdisk *a, const struct hv_vmdisk *b)
 	       a->device == b->device && a->bus == b->bus &&
 	       a->controller == b->controller && a->unit == b->unit &&
 	       a->readonly == b->readonly;
+}
+
+static bool serial_same(const struct hv_vmserial *a,
+                        const struct hv_vmserial *b)
+{
+	return a->type == b->type && !strcmp(a->path, b->path);
 }
 
 static bool nic_same(const struct hv_vmnic *a, const struct hv_vmnic *b)
@@ -66,8 +77,11 @@ static void check_round_trip(void)
 	    strcmp(again.name, def.name) || strcmp(again.uuid, def.uuid) ||
 	    again.memory_kib != def.memory_kib || again.vcpus != def.vcpus ||
 	    again.firmware != def.firmware || again.n_disks != def.n_disks ||
-	    again.n_nics != def.n_nics)
+	    again.n_nics != def.n_nics || again.n_serials != def.n_serials)
 		__builtin_trap();
+	for (i = 0; i < def.n_serials; i++)
+		if (!serial_same(&def.serials[i], &again.serials[i]))
+			__builtin_trap();
 	for (i = 0; i < def.n_disks; i++)
 		if (!disk_same(&def.disks[i], &again.disks[i]))
 			__builtin_trap();

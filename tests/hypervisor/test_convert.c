@@ -302,4 +302,43 @@ Test(convert, refuses)
 	cr_assert_eq(src.disks[0].bus, HV_BUS_SATA);
 	src.disks[0].bus = (enum hv_disk_bus)99;
 	cr_assert_eq(hv_vmdef_convert(&src, &opts, &dst, &err), -EINVAL);
+	start(HV_KIND_KVM);
+	hv_vmdef_serial_add(&src, HV_SERIAL_PTY, NULL);
+	src.serials[0].type = (enum hv_serial_type)9;
+	cr_assert_eq(hv_vmdef_convert(&src, &opts, &dst, &err), -EINVAL);
+	cr_assert_str_eq(err.msg, "convert: serial port 0 has an unknown type");
+	src.n_serials = HV_VMDEF_MAX_SERIALS + 1;
+	cr_assert_eq(hv_vmdef_convert(&src, &opts, &dst, &err), -EINVAL);
+	cr_assert_str_eq(err.msg, "convert: 5 serial ports, at most 4");
+}
+
+/*
+ * KVM and Xen keep pty and file serial ports; VMware has no pty, so a pty
+ * becomes the file NAME-serialN.log next to the .vmx, with a note.
+ */
+Test(convert, serial_ports)
+{
+	start(HV_KIND_KVM);
+	snprintf(src.name, sizeof(src.name), "web/1");
+	hv_vmdef_serial_add(&src, HV_SERIAL_PTY, NULL);
+	hv_vmdef_serial_add(&src, HV_SERIAL_FILE, "/var/log/web-1.log");
+	hv_vmdef_serial_add(&src, HV_SERIAL_PTY, NULL);
+	convert(HV_KIND_XEN, false);
+	cr_assert_eq(dst.n_serials, 3);
+	cr_assert_eq(dst.serials[0].type, HV_SERIAL_PTY);
+	cr_assert_str_eq(dst.serials[1].path, "/var/log/web-1.log");
+	cr_assert_eq(dst.n_notes, 0, "%s", dst.notes[0]);
+	convert(HV_KIND_KVM, false);
+	cr_assert_eq(dst.serials[2].type, HV_SERIAL_PTY);
+	cr_assert_eq(dst.n_notes, 0, "%s", dst.notes[0]);
+	convert(HV_KIND_VMWARE, false);
+	cr_assert_eq(dst.n_serials, 3);
+	cr_assert_eq(dst.serials[0].type, HV_SERIAL_FILE);
+	cr_assert_str_eq(dst.serials[0].path, "web_1-serial0.log");
+	cr_assert_str_eq(dst.serials[1].path, "/var/log/web-1.log");
+	cr_assert_str_eq(dst.serials[2].path, "web_1-serial2.log");
+	note("serial 0: pty -> file web_1-serial0.log: VMware has no pty; the "
+	     "console output goes to that file, next to the definition");
+	note("serial 2: pty -> file web_1-serial2.log");
+	cr_assert_eq(dst.n_notes, 2);
 }

@@ -118,6 +118,13 @@ static void same_guest(const struct hv_vmdef *a, const struct hv_vmdef *b)
 		             i, hv_nic_model_name(b->nics[i].model));
 		cr_assert_str_eq(a->nics[i].network, b->nics[i].network);
 	}
+	cr_assert_eq(a->n_serials, b->n_serials);
+	for (i = 0; i < a->n_serials; i++) {
+		cr_assert_eq(a->serials[i].type, b->serials[i].type,
+		             "serial %zu: %s", i,
+		             hv_serial_type_name(b->serials[i].type));
+		cr_assert_str_eq(a->serials[i].path, b->serials[i].path);
+	}
 }
 
 /* def as a file of format, parsed again. */
@@ -153,6 +160,7 @@ Test(vmdef_file, kvm_vmware_kvm_round_trip)
 	size_t i;
 
 	kvm_guest(HV_BUS_SATA);
+	hv_vmdef_serial_add(&kvm, HV_SERIAL_FILE, "/var/log/web-1.log");
 	there = kvm;
 	/* The disks are converted too: the target reads what it gets. */
 	for (i = 0; i < there.n_disks; i++)
@@ -171,11 +179,54 @@ Test(vmdef_file, kvm_vmware_kvm_round_trip)
 	cr_assert_eq(there.n_notes, 0, "%s", there.notes[0]);
 }
 
+/*
+ * A pty serial console through VMware comes back as a file: VMware has
+ * none, so the converter writes NAME-serialN.log next to the .vmx, and
+ * loading the .vmx makes that path absolute. The documented difference.
+ */
+Test(vmdef_file, kvm_vmware_kvm_pty_becomes_file, .init = setup,
+     .fini = teardown)
+{
+	char paths[HV_VMDEF_FILES][4096], want[4200];
+	struct hv_error err = { 0 };
+	size_t n = 0, i;
+
+	kvm_guest(HV_BUS_SATA);
+	hv_vmdef_serial_add(&kvm, HV_SERIAL_PTY, NULL);
+	hv_vmdef_serial_add(&kvm, HV_SERIAL_FILE, "/var/log/web-1-com2.log");
+	there = kvm;
+	for (i = 0; i < there.n_disks; i++)
+		there.disks[i].format = HV_IMG_VMDK;
+	convert(&there, HV_KIND_VMWARE, &there);
+	cr_assert_eq(there.n_notes, 1, "%s", there.notes[1]);
+	cr_assert_str_eq(there.notes[0],
+	                 "serial 0: pty -> file web-1-serial0.log: VMware has "
+	                 "no pty; the console output goes to that file, next "
+	                 "to the definition");
+	cr_assert_eq(hv_vmdef_save(&there, dir, paths, &n, &err), 0, "%s",
+	             err.msg);
+	cr_assert_eq(hv_vmdef_load(paths[0], NULL, &back, &err), 0, "%s",
+	             err.msg);
+	for (i = 0; i < back.n_disks; i++)
+		back.disks[i].format = HV_IMG_QCOW2;
+	back.nics[0].is_bridge = back.nics[1].is_bridge = true;
+	convert(&back, HV_KIND_KVM, &there);
+	snprintf(want, sizeof(want), "%s/web-1-serial0.log", dir);
+	cr_assert_eq(there.serials[0].type, HV_SERIAL_FILE);
+	cr_assert_str_eq(there.serials[0].path, want);
+	kvm.serials[0].type = HV_SERIAL_FILE;
+	strcpy(kvm.serials[0].path, want);
+	same_guest(&kvm, &there);
+}
+
 Test(vmdef_file, kvm_xen_kvm_round_trip)
 {
 	kvm_guest(HV_BUS_IDE);
 	kvm.firmware = HV_FW_BIOS;
 	kvm.nics[1].model = HV_NIC_RTL8139;
+	/* Xen has ptys and files: both kept, in both of its formats. */
+	hv_vmdef_serial_add(&kvm, HV_SERIAL_PTY, NULL);
+	hv_vmdef_serial_add(&kvm, HV_SERIAL_FILE, "/var/log/web-1.log");
 	convert(&kvm, HV_KIND_XEN, &there);
 	cr_assert_eq(there.n_notes, 0, "%s", there.notes[0]);
 	through_text(&there, HV_DEF_XLCFG, &back);

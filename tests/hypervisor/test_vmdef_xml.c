@@ -70,6 +70,11 @@ static char *summary(const struct hv_vmdef *d)
 		fprintf(f, "nic: mac=%s model=%s network=%s bridge=%d\n",
 		        d->nics[i].mac, hv_nic_model_name(d->nics[i].model),
 		        d->nics[i].network, d->nics[i].is_bridge);
+	for (i = 0; i < d->n_serials; i++)
+		fprintf(f, "serial: %s%s%s\n",
+		        hv_serial_type_name(d->serials[i].type),
+		        d->serials[i].path[0] ? " path=" : "",
+		        d->serials[i].path);
 	for (i = 0; i < d->n_notes; i++)
 		fprintf(f, "note: %s\n", d->notes[i]);
 	fclose(f);
@@ -369,6 +374,9 @@ static void kvm_sample(struct hv_vmdef *d)
 	add_nic(d, "52:54:00:5f:a1:0a", HV_NIC_VIRTIO, "vmbr0", true);
 	add_nic(d, "", HV_NIC_E1000E, "default", false);
 	add_nic(d, "52:54:00:5f:a1:0c", HV_NIC_VMXNET3, "", false);
+	hv_vmdef_serial_add(d, HV_SERIAL_PTY, NULL);
+	hv_vmdef_serial_add(d, HV_SERIAL_FILE,
+	                    "/var/log/sf/web <1> & 'db'.log");
 }
 
 /* The writer's output for d is the file golden, to the byte. */
@@ -425,6 +433,7 @@ static void xen_sample(struct hv_vmdef *d)
 	k->format = HV_IMG_RAW;
 	add_nic(d, "00:16:3e:5d:c7:9e", HV_NIC_NETFRONT, "xenbr0", true);
 	add_nic(d, "00:16:3e:5d:c7:9f", HV_NIC_RTL8139, "default", false);
+	hv_vmdef_serial_add(d, HV_SERIAL_PTY, NULL);
 }
 
 Test(vmdef_xml, writer_golden_xen)
@@ -480,6 +489,102 @@ Test(vmdef_xml, writer_refuses)
 	xen_sample(&def);
 	def.disks[0].format = HV_IMG_VMDK;
 	refuse_write(&def, "disk xvda: Xen cannot read vmdk");
+	kvm_sample(&def);
+	def.serials[1].path[0] = '\0';
+	refuse_write(&def, "serial 1: not a pty or a file, or a file without a "
+	                   "path, or a pty with one");
+	kvm_sample(&def);
+	strcpy(def.serials[0].path, "/tmp/x");
+	refuse_write(&def, "serial 0: not a pty or a file");
+	kvm_sample(&def);
+	def.serials[0].type = (enum hv_serial_type)5;
+	refuse_write(&def, "serial 0: not a pty or a file");
+	kvm_sample(&def);
+	def.serials[1].path[0] = '\002';
+	refuse_write(&def, "a serial port's path is not UTF-8 text");
+	kvm_sample(&def);
+	def.n_serials = HV_VMDEF_MAX_SERIALS + 1;
+	refuse_write(&def, "5 serial ports, at most 32, 16 and 4");
+}
+
+/*
+ * Serial ports: pty and file are mapped in port order (document order
+ * without a port), a <console> on a serial port is passed over, other
+ * types and other consoles are noted.
+ */
+Test(vmdef_xml, serial_ports)
+{
+	static const char xml[] =
+	    HEAD "<memory>1</memory><devices>"
+	         "<serial type='file'><source path='/log/s2'/>"
+	         "<target port='2'/></serial>"
+	         "<serial type='pty'/>"
+	         "<serial type='tcp'><source mode='bind' host='0.0.0.0' "
+	         "service='4555'/><target port='1'/></serial>"
+	         "<serial type='unix'/><serial type='tcp'/>"
+	         "<serial type='file'/>"
+	         "<serial type='pty'><target port='3'/></serial>"
+	         "<console type='pty'><target type='serial' port='0'/>"
+	         "</console>"
+	         "<console type='pty'><target type='virtio' port='0'/>"
+	         "</console>"
+	         "</devices></domain>";
+	struct hv_error err = { 0 };
+
+	cr_assert_eq(hv_vmdef_xml_parse(xml, strlen(xml), &def, &err), 0, "%s",
+	             err.msg);
+	cr_assert_eq(def.n_serials, 3);
+	cr_assert_eq(def.serials[0].type, HV_SERIAL_PTY);
+	cr_assert_str_eq(def.serials[0].path, "");
+	cr_assert_eq(def.serials[1].type, HV_SERIAL_FILE);
+	cr_assert_str_eq(def.serials[1].path, "/log/s2");
+	cr_assert_eq(def.serials[2].type, HV_SERIAL_PTY);
+	cr_assert_eq(def.n_notes, 6);
+	cr_assert_str_eq(def.notes[0], "serial port 2 becomes port 1");
+	cr_assert_str_eq(def.notes[1], "serial port 3 becomes port 2");
+	cr_assert_str_eq(def.notes[2],
+	                 "not mapped: <serial type='tcp'> (more than one)");
+	cr_assert_str_eq(def.notes[3], "not mapped: <serial type='unix'>");
+	cr_assert_str_eq(def.notes[4], "not mapped: <serial type='file' "
+	                               "without a path>");
+	cr_assert_str_eq(def.notes[5], "not mapped: <console>");
+}
+
+Test(vmdef_xml, serial_ports_limits)
+{
+	struct hv_error err = { 0 };
+	char xml[4096];
+	size_t i, n;
+
+	refuse(HEAD "<memory>1</memory><devices><serial type='pty'>"
+	            "<target port='0'/></serial><serial type='pty'/>"
+	            "<serial type='pty'><target port='0'/></serial>"
+	            "</devices></domain>",
+	       -EINVAL, "serial port 0 appears twice");
+	refuse(HEAD "<memory>1</memory><devices><serial type='pty'>"
+	            "<target port='32'/></serial></devices></domain>",
+	       -EINVAL, "<target port='32'> is not a number 0..31");
+	n = (size_t)snprintf(xml, sizeof(xml),
+	                     HEAD "<memory>1</memory><devices>");
+	for (i = 0; i < 6; i++)
+		n += (size_t)snprintf(xml + n, sizeof(xml) - n,
+		                      "<serial type='pty'/>");
+	snprintf(xml + n, sizeof(xml) - n, "</devices></domain>");
+	cr_assert_eq(hv_vmdef_xml_parse(xml, strlen(xml), &def, &err), 0, "%s",
+	             err.msg);
+	cr_assert_eq(def.n_serials, HV_VMDEF_MAX_SERIALS);
+	cr_assert_eq(def.n_notes, 2);
+	cr_assert_str_eq(def.notes[0], "serial port 4 is not mapped: at most "
+	                               "4 serial ports");
+	/* A serial console without any <serial> is libvirt's own serial0. */
+	snprintf(xml, sizeof(xml),
+	         HEAD "<memory>1</memory><devices><console type='pty'>"
+	              "<target type='serial'/></console></devices></domain>");
+	cr_assert_eq(hv_vmdef_xml_parse(xml, strlen(xml), &def, &err), 0, "%s",
+	             err.msg);
+	cr_assert_eq(def.n_serials, 0);
+	cr_assert_eq(def.n_notes, 1);
+	cr_assert_str_eq(def.notes[0], "not mapped: <console>");
 }
 
 /* Convert in for target, write domain XML and read it into out. */
@@ -517,8 +622,11 @@ Test(vmdef_xml, kvm_xen_kvm)
 	add_disk(&def, HV_BUS_VIRTIO, 0, 1, "/var/lib/sf/data.raw")->format =
 	    HV_IMG_RAW;
 	add_nic(&def, "52:54:00:5f:a1:0a", HV_NIC_VIRTIO, "vmbr0", true);
+	hv_vmdef_serial_add(&def, HV_SERIAL_PTY, NULL);
+	hv_vmdef_serial_add(&def, HV_SERIAL_FILE, "/var/log/sf/console.log");
 
 	move(&def, HV_KIND_XEN, true, &again);
+	cr_assert_eq(again.n_serials, 2); /* Xen keeps both */
 	cr_assert_eq(again.disks[0].bus, HV_BUS_XEN);
 	cr_assert_eq(again.nics[0].model, HV_NIC_NETFRONT);
 	move(&again, HV_KIND_KVM, true, &again);

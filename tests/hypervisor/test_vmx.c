@@ -91,6 +91,11 @@ static char *def_dump(const struct hv_vmdef *d)
 		fprintf(f, "nic: model=%s mac=%s network=%s\n",
 		        hv_nic_model_name(d->nics[i].model), d->nics[i].mac,
 		        d->nics[i].network);
+	for (i = 0; i < d->n_serials; i++)
+		fprintf(f, "serial: %s%s%s\n",
+		        hv_serial_type_name(d->serials[i].type),
+		        d->serials[i].path[0] ? " path=" : "",
+		        d->serials[i].path);
 	for (i = 0; i < d->n_notes; i++)
 		fprintf(f, "note: %s\n", d->notes[i]);
 	text_close(f);
@@ -571,8 +576,6 @@ Test(vmx, unknown_and_groups)
 	         "scsi0:01.present = \"TRUE\"\n"
 	         "ethernet01.present = \"TRUE\"\n";
 	static const char *const notes[] = {
-		"vmx: serial port (serial1.*) is not mapped",
-		"vmx: serial port (serial2.*) is not mapped",
 		"vmx: resource settings (sched.*) are not mapped",
 		"vmx: display settings (svga.*) are not mapped",
 		"vmx: scsi0.virtualDev 'megaraid' is not known; the controller "
@@ -582,6 +585,8 @@ Test(vmx, unknown_and_groups)
 		"e1000",
 		"vmx: ethernet0 connectionType 'custom' is not mapped",
 		"vmx: ethernet1 has no virtualDev; read as e1000",
+		"vmx: serial port (serial1.*) fileType 'pipe' is not mapped",
+		"vmx: serial port (serial2.*) has no fileType: not mapped",
 		"vmx: 5 keys not mapped: scsi0:0.sharing, foo, serial, "
 		"scsi0:01.present, ethernet01.present",
 	};
@@ -644,6 +649,8 @@ static void def_full(struct hv_vmdef *d)
 	d->nics[3] = (struct hv_vmnic){ .mac = "00:50:56:40:00:00",
 		                        .model = HV_NIC_E1000 };
 	d->n_nics = 4;
+	hv_vmdef_serial_add(d, HV_SERIAL_FILE, "app \"7\" | #1-serial0.log");
+	hv_vmdef_serial_add(d, HV_SERIAL_FILE, "/vmfs/volumes/ds1/app/com2");
 	hv_vmdef_note(d, "convert: a virtio disk became scsi\n(pvscsi)");
 }
 
@@ -797,6 +804,17 @@ static void no_vcpus(struct hv_vmdef *d)
 	d->vcpus = 0;
 }
 
+static void pty_serial(struct hv_vmdef *d)
+{
+	d->serials[1].type = HV_SERIAL_PTY;
+	d->serials[1].path[0] = '\0';
+}
+
+static void serial_no_path(struct hv_vmdef *d)
+{
+	d->serials[0].path[0] = '\0';
+}
+
 Test(vmx, writer_refuses)
 {
 	expect_refused(virtio_bus, "vmx: disk 1 (virtio 1:0 'data?disk.vmdk'): "
@@ -842,6 +860,56 @@ Test(vmx, writer_refuses)
 	                         "0D4B2F1A7C36' is not canonical");
 	expect_refused(no_memory, "vmx: memory 0 KiB is not 1 KiB..64 TiB");
 	expect_refused(no_vcpus, "vmx: 0 vCPUs is not 1..768");
+	expect_refused(pty_serial, "vmx: serial port 1: VMware has no pty; "
+	                           "convert for vmware first (it becomes a "
+	                           "file)");
+	expect_refused(serial_no_path, "vmx: serial port 0: the file has no "
+	                               "path, or it is not terminated");
+}
+
+/*
+ * Serial ports: fileType "file" is mapped in index order; a port that is
+ * not present is passed over, other types and a port without a fileName
+ * are noted, an unknown field of a present port is listed.
+ */
+Test(vmx, serial_ports)
+{
+	static const char text[] = BASE "serial0.present = \"FALSE\"\n"
+	                                "serial0.fileType = \"file\"\n"
+	                                "serial0.fileName = \"off.log\"\n"
+	                                "serial0.mystery = \"1\"\n"
+	                                "serial1.present = \"TRUE\"\n"
+	                                "serial1.fileType = \"FILE\"\n"
+	                                "serial1.fileName = \"a|7Cb.log\"\n"
+	                                "serial1.startConnected = \"TRUE\"\n"
+	                                "serial1.bogus = \"x\"\n"
+	                                "serial2.present = \"TRUE\"\n"
+	                                "serial2.fileType = \"device\"\n"
+	                                "serial2.fileName = \"/dev/ttyS0\"\n"
+	                                "serial3.present = \"TRUE\"\n"
+	                                "serial3.fileType = \"file\"\n"
+	                                "serial4.present = \"TRUE\"\n"
+	                                "serial4.fileType = \"pipe\"\n"
+	                                "serial4.pipe.endPoint = \"server\"\n"
+	                                "serial40.present = \"TRUE\"\n";
+	static const char *const notes[] = {
+		"vmx: serial port (serial40.*) is not mapped",
+		"vmx: serial1 becomes serial port 0",
+		"vmx: serial port (serial2.*) fileType 'device' is not mapped",
+		"vmx: serial port (serial3.*) has no fileName: not mapped",
+		"vmx: serial port (serial4.*) fileType 'pipe' is not mapped",
+		"vmx: 1 key not mapped: serial1.bogus",
+	};
+	size_t i;
+
+	cr_assert_eq(hv_vmx_parse(text, strlen(text), "s.vmx", &def, NULL), 0);
+	cr_assert_eq(def.n_serials, 1);
+	cr_assert_eq(def.serials[0].type, HV_SERIAL_FILE);
+	cr_assert_str_eq(def.serials[0].path, "a|b.log");
+	for (i = 0; i < def.n_notes && i < sizeof(notes) / sizeof(notes[0]);
+	     i++)
+		cr_assert_str_eq(def.notes[i], notes[i]);
+	cr_assert_eq(def.n_notes, sizeof(notes) / sizeof(notes[0]));
 }
 
 /* The smallest definition, and every NIC model VMware has. */

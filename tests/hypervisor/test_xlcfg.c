@@ -46,6 +46,11 @@ static char *def_dump(const struct hv_vmdef *def, bool notes)
 		            hv_nic_model_name(def->nics[i].model),
 		            def->nics[i].network,
 		            def->nics[i].is_bridge ? " bridge" : "");
+	for (i = 0; i < def->n_serials; i++)
+		hv_test_add(&text, "serial: %s%s%s\n",
+		            hv_serial_type_name(def->serials[i].type),
+		            def->serials[i].path[0] ? " path=" : "",
+		            def->serials[i].path);
 	for (i = 0; notes && i < def->n_notes; i++)
 		hv_test_add(&text, "note: %s\n", def->notes[i]);
 	return text;
@@ -504,6 +509,8 @@ static void sample_def(struct hv_vmdef *def)
 	def->nics[2].model = HV_NIC_E1000E;
 	strcpy(def->nics[2].network, "xenbr0");
 	def->nics[2].is_bridge = true;
+	hv_vmdef_serial_add(def, HV_SERIAL_PTY, NULL);
+	hv_vmdef_serial_add(def, HV_SERIAL_FILE, "/var/log/xen/web \"01\".log");
 	hv_vmdef_note(def, "convert: disk 4: lsilogic SCSI kept as sd");
 }
 
@@ -620,6 +627,51 @@ Test(xlcfg, writer_refusals)
 	sample_def(&def);
 	strcpy(def.uuid, "6F2C9A4E-1B7D-4C3A-9E58-0D4B2F1A7C36");
 	expect_write_error(&def, "xl.cfg: the uuid is not canonical");
+	sample_def(&def);
+	strcpy(def.serials[1].path, "/log\tx");
+	expect_write_error(&def, "xl.cfg: serial 2: not a pty, or a file whose "
+	                         "path is empty or holds a control character");
+	sample_def(&def);
+	def.serials[0].type = HV_SERIAL_FILE;
+	expect_write_error(&def, "xl.cfg: serial 1: not a pty, or a file whose "
+	                         "path is empty or holds a control character");
+	sample_def(&def);
+	def.n_serials = 5;
+	expect_write_error(&def, "xl.cfg: more than 32 disks, 16 NICs or 4 "
+	                         "serial ports");
+}
+
+/* serial = "DEV" or a list: pty and file: mapped, none is no port. */
+Test(xlcfg, serial_ports)
+{
+	static struct hv_vmdef def;
+	static const char one[] = "name = 'a'\nmemory = 1\ntype = 'hvm'\n"
+	                          "serial = 'pty'\n";
+	static const char none[] = "name = 'a'\nmemory = 1\ntype = 'hvm'\n"
+	                           "serial = [ 'none', 'file:/l', 'vc', "
+	                           "'file:', '/dev/ttyS0', 'pty', 'pty', "
+	                           "'file:/m', 'pty' ]\n";
+
+	parse_ok(one, strlen(one), &def);
+	cr_assert_eq(def.n_serials, 1);
+	cr_assert_eq(def.serials[0].type, HV_SERIAL_PTY);
+	cr_assert_eq(def.n_notes, 0, "%s", def.notes[0]);
+	parse_ok(none, strlen(none), &def);
+	cr_assert_eq(def.n_serials, 4);
+	cr_assert_str_eq(def.serials[0].path, "/l");
+	cr_assert_eq(def.serials[1].type, HV_SERIAL_PTY);
+	cr_assert_str_eq(def.serials[3].path, "/m");
+	cr_assert_eq(def.n_notes, 8);
+	cr_assert_str_eq(def.notes[0], "xlcfg: serial 2 becomes serial port 0");
+	cr_assert_str_eq(def.notes[1], "xlcfg: serial 3: 'vc' is not mapped");
+	cr_assert_str_eq(def.notes[2], "xlcfg: serial 4: 'file:' is not "
+	                               "mapped");
+	cr_assert_str_eq(def.notes[6], "xlcfg: serial 8 becomes serial port 3");
+	cr_assert_str_eq(def.notes[7], "xlcfg: serial 9: not mapped: at most "
+	                               "4 serial ports");
+	expect_error(HEAD "serial = [ 'pty', 2 ]\n",
+	             strlen(HEAD "serial = [ 'pty', 2 ]\n"), -EINVAL,
+	             "guest.cfg:3:19: serial 2: not a string");
 }
 
 /* ----- allocation failures ----- */

@@ -16,7 +16,8 @@
  * compared. The writer's documented changes are expected: memory rounded
  * up to a multiple of 4 MiB, "other-64" for an empty guest OS, no VMDK
  * subformat, no is_bridge, and a SCSI model only on the SCSI bus. The
- * only notes are for disks not named .vmdk.
+ * only notes are for disks not named .vmdk. Serial ports (files: VMware
+ * has no pty) come back as they were.
  */
 static inline const char *vmx_check_round_trip(const struct hv_vmdef *def,
                                                const struct hv_vmdef *got)
@@ -31,8 +32,13 @@ static inline const char *vmx_check_round_trip(const struct hv_vmdef *def,
 	if (got->memory_kib != (mib + 3) / 4 * 4 * 1024 ||
 	    got->vcpus != def->vcpus || got->firmware != def->firmware)
 		return "memory_kib, vcpus or firmware";
-	if (got->n_disks != def->n_disks || got->n_nics != def->n_nics)
-		return "n_disks or n_nics";
+	if (got->n_disks != def->n_disks || got->n_nics != def->n_nics ||
+	    got->n_serials != def->n_serials)
+		return "n_disks, n_nics or n_serials";
+	for (i = 0; i < def->n_serials; i++)
+		if (got->serials[i].type != def->serials[i].type ||
+		    strcmp(got->serials[i].path, def->serials[i].path))
+			return "a serial port";
 	for (i = 0; i < def->n_disks; i++) {
 		const struct hv_vmdisk *a = &def->disks[i], *b = &got->disks[i];
 
