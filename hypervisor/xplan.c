@@ -138,8 +138,13 @@ static int xp_check(const struct hv_json_ctx *c, const struct hv_xplan *p)
 	rc = xp_check_identity(c, d);
 	if (rc < 0)
 		return rc;
-	if (d->n_disks > HV_VMDEF_MAX_DISKS || d->n_nics > HV_VMDEF_MAX_NICS)
-		return hv_json_fail(c, "too many disks or NICs");
+	if (d->n_disks > HV_VMDEF_MAX_DISKS || d->n_nics > HV_VMDEF_MAX_NICS ||
+	    d->n_serials > HV_VMDEF_MAX_SERIALS)
+		return hv_json_fail(c, "too many disks, NICs or serial ports");
+	for (i = 0; i < d->n_serials; i++)
+		if (d->serials[i].type != HV_SERIAL_PTY &&
+		    d->serials[i].type != HV_SERIAL_FILE)
+			return hv_json_fail(c, "serials[%zu]: unknown type", i);
 	for (i = 0; i < d->n_disks; i++) {
 		rc = xp_check_disk(c, p, i);
 		if (rc < 0)
@@ -197,7 +202,8 @@ static json_t *xp_nic_json(const struct hv_vmnic *n)
 static json_t *xp_plan_json(const struct hv_xplan *p)
 {
 	const struct hv_vmdef *d = &p->def;
-	json_t *disks = json_array(), *nics = json_array();
+	json_t *disks = json_array(), *nics = json_array(),
+	       *serials = json_array();
 	size_t i;
 
 	for (i = 0; i < d->n_disks; i++)
@@ -206,20 +212,26 @@ static json_t *xp_plan_json(const struct hv_xplan *p)
 	for (i = 0; i < d->n_nics; i++)
 		if (!hv_json_append(&nics, xp_nic_json(&d->nics[i])))
 			break;
-	if (!disks || !nics) {
+	/* Types only: the receiver chooses where a file port writes. */
+	for (i = 0; i < d->n_serials; i++)
+		if (!hv_json_append(&serials, json_string(hv_serial_type_name(
+		                                  d->serials[i].type))))
+			break;
+	if (!disks || !nics || !serials) {
 		json_decref(disks);
 		json_decref(nics);
+		json_decref(serials);
 		return NULL;
 	}
 	return json_pack(
-	    "{s:s,s:i,s:s,s:s,s:b,s:b,s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:o}", "type",
-	    "xplan", "version", HV_XPLAN_VERSION, "mode",
+	    "{s:s,s:i,s:s,s:s,s:b,s:b,s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:o,s:o}",
+	    "type", "xplan", "version", HV_XPLAN_VERSION, "mode",
 	    hv_xplan_mode_name(p->mode), "target", hv_kind_name(d->kind),
 	    "start", p->start, "dry_run", p->dry_run, "name", d->name, "uuid",
 	    d->uuid, "memory_kib", (json_int_t)d->memory_kib, "vcpus",
 	    (json_int_t)d->vcpus, "firmware",
 	    d->firmware == HV_FW_UEFI ? "uefi" : "bios", "guest_os",
-	    d->guest_os, "disks", disks, "nics", nics);
+	    d->guest_os, "disks", disks, "nics", nics, "serials", serials);
 }
 
 char *hv_xplan_encode(const struct hv_xplan *plan, struct hv_error *err)
@@ -234,9 +246,9 @@ char *hv_xplan_encode(const struct hv_xplan *plan, struct hv_error *err)
 /* ----- decoding ----- */
 
 static const char *const xp_plan_keys[] = {
-	"type",     "version",  "mode",  "target",     "start",
-	"dry_run",  "name",     "uuid",  "memory_kib", "vcpus",
-	"firmware", "guest_os", "disks", "nics",       NULL,
+	"type",  "version", "mode",       "target", "start",    "dry_run",
+	"name",  "uuid",    "memory_kib", "vcpus",  "firmware", "guest_os",
+	"disks", "nics",    "serials",    NULL,
 };
 static const char *const xp_disk_keys[] = {
 	"device",   "bus",    "scsi_model", "controller",   "unit",
@@ -359,6 +371,21 @@ static int xp_read_lists(const struct hv_json_ctx *c, json_t *root,
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = xp_read_nic(c, json_array_get(arr, i), i, &p->def.nics[i]);
 	p->def.n_nics = n;
+	if (rc == 0)
+		rc = hv_json_get_array(c, root, "serials", HV_VMDEF_MAX_SERIALS,
+		                       &arr, &n);
+	for (i = 0; rc == 0 && i < n; i++) {
+		const char *t = json_string_value(json_array_get(arr, i));
+
+		if (t && !strcmp(t, "pty"))
+			p->def.serials[i].type = HV_SERIAL_PTY;
+		else if (t && !strcmp(t, "file"))
+			p->def.serials[i].type = HV_SERIAL_FILE;
+		else
+			rc = hv_json_fail(
+			    c, "serials[%zu] is not \"pty\" or \"file\"", i);
+	}
+	p->def.n_serials = n;
 	return rc;
 }
 

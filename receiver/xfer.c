@@ -378,6 +378,13 @@ static void xfer_commit(struct rcv_xfer *x)
 	for (i = 0; i < def->n_disks; i++)
 		snprintf(def->disks[i].path, sizeof(def->disks[i].path), "%s",
 		         x->disks[i].path);
+	/* A file port writes where we say: into the VM's directory. */
+	for (i = 0; i < def->n_serials; i++)
+		if (def->serials[i].type == HV_SERIAL_FILE)
+			snprintf(def->serials[i].path,
+			         sizeof(def->serials[i].path),
+			         "%s/%s-serial%zu.log", x->answer.vm_dir,
+			         def->name, i);
 	rc = hv_vmdef_save(def, x->answer.vm_dir, x->files, &x->n_files, &herr);
 	if (rc < 0) {
 		snprintf(res.reason, sizeof(res.reason), "%s", herr.msg);

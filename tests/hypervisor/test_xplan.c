@@ -38,7 +38,8 @@ static const char golden[] =
     "\"subformat\":\"\",\"virtual_size\":0}],"           /* no media */
     "\"nics\":[{\"mac\":\"52:54:00:5f:a1:0a\","          /* kept */
     "\"model\":\"vmxnet3\",\"network\":\"vmbr0\","       /* */
-    "\"is_bridge\":true}]}";                             /* */
+    "\"is_bridge\":true}],"                              /* */
+    "\"serials\":[\"file\"]}";                           /* types only */
 
 static void golden_struct(struct hv_xplan *p)
 {
@@ -68,6 +69,8 @@ static void golden_struct(struct hv_xplan *p)
 	d->nics[0].model = HV_NIC_VMXNET3;
 	strcpy(d->nics[0].network, "vmbr0");
 	d->nics[0].is_bridge = true;
+	d->n_serials = 1;
+	d->serials[0].type = HV_SERIAL_FILE;
 }
 
 static struct hv_xplan plan, back;
@@ -151,6 +154,9 @@ Test(xplan, bad_fields)
 	refused("\"is_bridge\":true}", "\"is_bridge\":true,\"x\":1}",
 	        "unknown field 'nics[0].x'");
 	refused("\"dry_run\":false,", "", "missing field 'dry_run'");
+	refused("[\"file\"]", "[\"tcp\"]", "serials[0] is not");
+	refused("[\"file\"]", "[\"file\",\"pty\",\"pty\",\"pty\",\"pty\"]",
+	        "serials has 5 entries");
 	refused("\"mode\":\"cold\"", "\"mode\":\"warm\"",
 	        "warm mode needs monolithicSparse");
 }
