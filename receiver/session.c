@@ -620,17 +620,10 @@ static void rcv_session_commit(struct rcv_session *session)
 	rcv_session_send(session, hv_ctl_msg_encode(&reply, &herr));
 }
 
-/*
- * Serve control messages until commit, abort, the peer's end, or the
- * daemon stopping. Returns when the session is over.
- */
-static void rcv_session_serve(struct rcv_session *session)
+ssize_t rcv_session_next_msg(struct rcv_session *session, char **buf)
 {
 	struct pollfd pfd = { .fd = session->control_fd, .events = POLLIN };
 	struct tp_error terr = { 0 };
-	struct hv_error herr = { 0 };
-	struct hv_ctl_msg msg;
-	char *buf = NULL, type[32];
 	ssize_t len;
 
 	while (!session->srv->stop) {
@@ -638,16 +631,31 @@ static void rcv_session_serve(struct rcv_session *session)
 			rcv_log(LOG_WARNING,
 			        "session %s (%s): transport ended: %s",
 			        session->id, session->peer, terr.msg);
-			return;
+			return -EPIPE;
 		}
 		if (poll(&pfd, 1, 500) <= 0)
 			continue;
-		len = tp_msg_recv(session->control_fd, &buf, 10000, &terr);
-		if (len < 0) {
+		len = tp_msg_recv(session->control_fd, buf, 10000, &terr);
+		if (len < 0)
 			rcv_log(LOG_INFO, "session %s: control ended: %s",
 			        session->id, terr.msg);
-			return;
-		}
+		return len;
+	}
+	return -ECANCELED;
+}
+
+/*
+ * Serve control messages until commit, abort, the peer's end, or the
+ * daemon stopping. Returns when the session is over.
+ */
+static void rcv_session_serve(struct rcv_session *session)
+{
+	struct hv_error herr = { 0 };
+	struct hv_ctl_msg msg;
+	char *buf = NULL, type[32];
+	ssize_t len;
+
+	while ((len = rcv_session_next_msg(session, &buf)) >= 0) {
 		if (nc_msg_type(buf, (size_t)len, type, sizeof(type)) == 0 &&
 		    !strcmp(type, "net")) {
 			int rc = rcv_net_plan(session, buf, (size_t)len);

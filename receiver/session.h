@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <sys/queue.h>
+#include <sys/types.h>
 
 #include <libvirt/libvirt.h>
 
@@ -59,8 +60,8 @@ struct rcv_session {
 	struct hv_plan_answer answer; /* its disks[0..n_disks) exist here */
 	bool dir_made;
 	virConnectPtr conn;
-	struct rcv_net *net; /* tunnels, if the migrator asked (net.c) */
-	char keep_id[33];    /* the tunnel a keeper session carries */
+	struct rcv_net *net;   /* tunnels, if the migrator asked (net.c) */
+	char keep_id[33];      /* the tunnel a keeper session carries */
 	struct rcv_xfer *xfer; /* a move between hypervisors (xfer.c) */
 };
 
@@ -74,6 +75,13 @@ void *rcv_session_main(void *arg);
 /* Send one control message; takes json (NULL: -ENOMEM). 0 or -errno,
  * logged. */
 int rcv_session_send(struct rcv_session *session, char *json);
+
+/*
+ * The next control message (*buf is the caller's), or a negative errno
+ * once the transport or the control channel ended (logged), or the daemon
+ * is stopping (-ECANCELED).
+ */
+ssize_t rcv_session_next_msg(struct rcv_session *session, char **buf);
 
 /* Add a line to the answer's checks (plan and xplan alike). */
 void rcv_session_check_line(struct rcv_session *session, const char *fmt, ...)

@@ -35,7 +35,6 @@
 
 #define XFER_MEM_OVERHEAD (256ull << 20)
 #define XFER_DISK_MARGIN  (64ull << 20)
-#define XFER_MSG_WAIT_MS  10000
 
 struct rcv_xfer_disk {
 	struct rcv_xfer *x;
@@ -416,29 +415,12 @@ out:
 static void xfer_serve(struct rcv_xfer *x)
 {
 	struct rcv_session *session = x->session;
-	struct pollfd pfd = { .fd = session->control_fd, .events = POLLIN };
-	struct tp_error terr = { 0 };
 	struct hv_error herr = { 0 };
 	struct hv_ctl_msg msg;
 	char *buf = NULL;
 	ssize_t len;
 
-	while (!session->srv->stop) {
-		if (tp_runner_wait(session->runner, 0, &terr)) {
-			rcv_log(LOG_WARNING,
-			        "session %s (%s): transport ended: %s",
-			        session->id, session->peer, terr.msg);
-			return;
-		}
-		if (poll(&pfd, 1, 500) <= 0)
-			continue;
-		len = tp_msg_recv(session->control_fd, &buf, XFER_MSG_WAIT_MS,
-		                  &terr);
-		if (len < 0) {
-			rcv_log(LOG_INFO, "session %s: control ended: %s",
-			        session->id, terr.msg);
-			return;
-		}
+	while ((len = rcv_session_next_msg(session, &buf)) >= 0) {
 		if (hv_ctl_msg_decode(buf, (size_t)len, &msg, &herr) < 0) {
 			rcv_log(LOG_WARNING, "session %s (%s): %s", session->id,
 			        session->peer, herr.msg);
