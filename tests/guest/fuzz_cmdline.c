@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (c.prefix > 32 || c.mem_mib > SF_CMDLINE_MAX_MEM ||
 		    c.rate > SF_CMDLINE_MAX_RATE ||
 		    c.disk_rate > SF_CMDLINE_MAX_DRATE || c.disk_rate == 0 ||
-		    (c.have_disk && strncmp(c.disk, "/dev/", 5) != 0) ||
+		    (c.have_disk && strcmp(c.disk, "auto") != 0 &&
+		     strncmp(c.disk, "/dev/", 5) != 0) ||
 		    memchr(c.disk, '\0', sizeof(c.disk)) == NULL)
 			__builtin_trap();
 	} else if (err.msg[0] == '\0') {
