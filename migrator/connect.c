@@ -4,11 +4,14 @@
 #include "migrator/connect.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hypervisor/plan.h"
 #include "netcontinuity/netctl.h"
@@ -141,5 +144,41 @@ void mig_ctl_abort(int control_fd, struct tp_runner *runner, const char *reason)
 	snprintf(msg.reason, sizeof(msg.reason), "%s", reason);
 	mig_ctl_send(control_fd, hv_ctl_msg_encode(&msg, &herr));
 	shutdown(control_fd, SHUT_WR);
-	tp_runner_wait(runner, MIG_CTL_CLOSE_WAIT_MS, NULL);
+	mig_ctl_wait_eof(control_fd, MIG_CTL_CLOSE_WAIT_MS);
+}
+
+uint64_t mig_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int mig_ctl_wait_eof(int control_fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = control_fd, .events = POLLIN };
+	uint64_t deadline = mig_now_ms() + (uint64_t)timeout_ms;
+	char buf[4096];
+	uint64_t now;
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		now = mig_now_ms();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		rc = poll(&pfd, 1, (int)(deadline - now));
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+		if (rc <= 0)
+			continue;
+		if (pfd.revents & POLLNVAL)
+			return -EBADF;
+		n = read(control_fd, buf, sizeof(buf));
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
+			return -errno; /* reset: the session is gone too */
+	}
 }

@@ -6,6 +6,7 @@
 #define MIG_CONNECT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "migrator/opts.h"
 #include "transport/psk_file.h"
@@ -45,10 +46,20 @@ int mig_tunnel_request(int control_fd, const char *type, const char *id,
 
 /*
  * Tell the receiver to remove what it made for this session, and wait
- * until it has closed the session (at most MIG_CTL_CLOSE_WAIT_MS).
+ * until it has (it closes its end of the control channel then; at most
+ * MIG_CTL_CLOSE_WAIT_MS). The caller then closes the session.
  */
 void mig_ctl_abort(int control_fd, struct tp_runner *runner,
                    const char *reason);
+
+/* Milliseconds on the monotonic clock. */
+uint64_t mig_now_ms(void);
+
+/*
+ * Read and drop what arrives on control_fd until the peer closes its end
+ * (0), the channel fails (-errno) or timeout_ms pass (-ETIMEDOUT).
+ */
+int mig_ctl_wait_eof(int control_fd, int timeout_ms);
 
 /* Send json (taken, even on failure; NULL: -ENOMEM) as one message on fd. */
 int mig_ctl_send(int fd, char *json);

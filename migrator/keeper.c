@@ -28,14 +28,7 @@
 #define MIG_KEEP_CHECK_MS 10000
 #define MIG_KEEP_POLL_US  200000
 #define MIG_KEEP_ARGS_MAX 40
-
-static uint64_t mig_keeper_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+#define MIG_KEEP_CLOSE_WAIT_MS 5000 /* the receiver removes its end */
 
 int mig_keeper_spawn(const struct mig_opts *o, const struct mig_keeper_args *a,
                      unsigned int timeout_ms, pid_t *pid, char *err,
@@ -115,10 +108,10 @@ int mig_keeper_spawn(const struct mig_opts *o, const struct mig_keeper_args *a,
 	close(pipefd[1]);
 	pfd.fd = pipefd[0];
 	pfd.events = POLLIN;
-	deadline = mig_keeper_now_ms() + timeout_ms;
+	deadline = mig_now_ms() + timeout_ms;
 	line[0] = '\0';
 	while (got < sizeof(line) - 1 && !strchr(line, '\n')) {
-		uint64_t now = mig_keeper_now_ms();
+		uint64_t now = mig_now_ms();
 
 		if (now >= deadline ||
 		    poll(&pfd, 1, (int)(deadline - now)) <= 0)
@@ -141,13 +134,13 @@ int mig_keeper_spawn(const struct mig_opts *o, const struct mig_keeper_args *a,
 
 int mig_keeper_stop(pid_t pid, unsigned int timeout_ms)
 {
-	uint64_t deadline = mig_keeper_now_ms() + timeout_ms;
+	uint64_t deadline = mig_now_ms() + timeout_ms;
 	pid_t r;
 
 	if (pid <= 0)
 		return 0;
 	kill(pid, SIGTERM);
-	while (mig_keeper_now_ms() < deadline) {
+	while (mig_now_ms() < deadline) {
 		r = waitpid(pid, NULL, WNOHANG);
 		if (r == pid || (r < 0 && errno == ECHILD)) {
 			/* not our child (teardown): wait for it to go */
@@ -314,10 +307,11 @@ out:
 	nc_tunnel_close(t);
 	free(t);
 	nc_nl_close(nl);
-	if (ctl >= 0)
+	/* The receiver removes its end, then closes the channel. */
+	if (ctl >= 0 && runner) {
 		shutdown(ctl, SHUT_WR);
-	if (runner)
-		tp_runner_wait(runner, 2000, NULL);
+		mig_ctl_wait_eof(ctl, MIG_KEEP_CLOSE_WAIT_MS);
+	}
 	tp_runner_stop(runner, NULL);
 	if (ctl >= 0)
 		close(ctl);

@@ -86,14 +86,6 @@ struct mig_run {
 	struct mig_net *net;    /* tunnels, if --net */
 };
 
-static uint64_t mig_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Fail: say what went wrong and where the VM runs; return code. */
 static int mig_fail(struct mig_run *r, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

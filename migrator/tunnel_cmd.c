@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,10 +115,7 @@ static int mig_tunnel_remote(const struct mig_opts *o, const char *id)
 	       tp_session_peer(tp));
 	rc = MIG_EXIT_OK;
 out:
-	if (ctl >= 0)
-		shutdown(ctl, SHUT_WR);
-	if (runner)
-		tp_runner_wait(runner, 5000, NULL);
+	/* The answer is in (or will never come): closing tells the peer. */
 	tp_runner_stop(runner, NULL);
 	if (ctl >= 0)
 		close(ctl);

@@ -77,14 +77,6 @@ struct xr_run {
 	char held[1024];
 };
 
-static uint64_t xr_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Start the guest again if we stopped it; say where it runs. */
 static const char *xr_where(struct xr_run *r, char *buf, size_t len)
 {
@@ -423,7 +415,7 @@ static int xr_warm_round(struct xr_run *r)
 	struct hv_dstream_stats st;
 	struct hv_error herr = { 0 };
 	struct hv_backup *b = NULL;
-	uint64_t round_bytes = 0, t0 = xr_now_ms();
+	uint64_t round_bytes = 0, t0 = mig_now_ms();
 	size_t i, n = 0;
 	int rc = 0;
 
@@ -464,7 +456,7 @@ static int xr_warm_round(struct xr_run *r)
 		    "warm round %u (%s): %" PRIu64
 		    " MiB of data in %.1f s while it runs",
 		    r->checkpoints, r->checkpoints > 1 ? "changes" : "full",
-		    round_bytes >> 20, (double)(xr_now_ms() - t0) / 1000.0);
+		    round_bytes >> 20, (double)(mig_now_ms() - t0) / 1000.0);
 	return rc;
 }
 
@@ -476,14 +468,14 @@ static int xr_shutdown(struct xr_run *r)
 
 	if (!r->was_running)
 		return 0;
-	r->down_ms = xr_now_ms();
+	r->down_ms = mig_now_ms();
 	mig_events_log(r->ev, "info", "shutting '%s' down (up to %u s)",
 	               o->domain, o->shutdown_timeout_s);
 	if (virDomainShutdown(r->dom) < 0)
 		return xr_fail(r, MIG_EXIT_FAILED, "shutdown: %s",
 		               virGetLastErrorMessage());
 	until = r->down_ms + o->shutdown_timeout_s * 1000ull;
-	while (xr_now_ms() < until && !mig_migrate_cancelled()) {
+	while (mig_now_ms() < until && !mig_migrate_cancelled()) {
 		if (virDomainGetState(r->dom, &state, &reason, 0) == 0 &&
 		    state == VIR_DOMAIN_SHUTOFF) {
 			r->stopped = true;
@@ -539,8 +531,8 @@ static int xr_commit(struct xr_run *r)
 	if (r->o->undefine_source && hv_domain_undefine(r->dom, &herr) < 0)
 		mig_events_log(r->ev, "warn", "at the source: %s", herr.msg);
 	tp_runner_stats(r->runner, &st);
-	result.downtime_ms = r->was_running ? xr_now_ms() - r->down_ms : 0;
-	result.total_ms = xr_now_ms() - r->t0_ms;
+	result.downtime_ms = r->was_running ? mig_now_ms() - r->down_ms : 0;
+	result.total_ms = mig_now_ms() - r->t0_ms;
 	result.raw_bytes = st.tx_raw;
 	result.wire_bytes = st.tx_wire;
 	result.compression =
@@ -590,7 +582,7 @@ static int xr_move(struct xr_run *r)
 		               "switchover: %" PRIu64
 		               " MiB final data in %.1f s",
 		               r->final_bytes >> 20,
-		               (double)(xr_now_ms() - r->down_ms) / 1000.0);
+		               (double)(mig_now_ms() - r->down_ms) / 1000.0);
 	return rc == 0 ? xr_commit(r) : rc;
 }
 
@@ -644,7 +636,7 @@ int mig_xfer(const struct mig_opts *o)
 	                       o->domain);
 	if (!r->ev)
 		return MIG_EXIT_FAILED;
-	r->t0_ms = xr_now_ms();
+	r->t0_ms = mig_now_ms();
 	gethostname(r->host, sizeof(r->host) - 1);
 	r->src = calloc(1, sizeof(*r->src));
 	r->plan = calloc(1, sizeof(*r->plan));
