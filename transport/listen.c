@@ -119,6 +119,11 @@ int tp_listener_fd(const struct tp_listener *listener)
 	return listener->fd;
 }
 
+unsigned int tp_listener_test_detached(const struct tp_listener *listener)
+{
+	return tp_registry_test_detached(listener->registry);
+}
+
 struct tp_session *tp_listener_accept(struct tp_listener *listener,
                                       int timeout_ms, struct tp_error *err)
 {
@@ -144,6 +149,36 @@ struct tp_session *tp_listener_accept(struct tp_listener *listener,
 	                      listener->registry, err);
 }
 
+/*
+ * Connect fd (non-blocking) to ai by deadline_ms: a SYN nobody answers
+ * must not hold the caller for the kernel's minutes of retries. 0 or
+ * -errno (-ETIMEDOUT at the deadline).
+ */
+static int tp_connect_by(int fd, const struct addrinfo *ai,
+                         uint64_t deadline_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	uint64_t now;
+	int soerr = 0, ret;
+
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return -errno;
+	do {
+		now = tp_now_ms();
+		if (now >= deadline_ms)
+			return -ETIMEDOUT;
+		ret = poll(&pfd, 1, (int)(deadline_ms - now));
+	} while (ret < 0 && errno == EINTR);
+	if (ret == 0)
+		return -ETIMEDOUT;
+	if (ret < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		return -errno;
+	return -soerr;
+}
+
 struct tp_session *tp_session_connect(const struct tp_session_conf *conf,
                                       const char *host, uint16_t port,
                                       struct tp_error *err)
@@ -153,6 +188,9 @@ struct tp_session *tp_session_connect(const struct tp_session_conf *conf,
 	struct sockaddr_storage sa;
 	socklen_t sa_len = 0;
 	struct tp_tls *tls = NULL;
+	unsigned int timeout_ms =
+	    conf->handshake_ms ? conf->handshake_ms : TP_DEFAULT_HANDSHAKE_MS;
+	uint64_t deadline;
 	int fd = -1, ret;
 
 	ret = tp_resolve(host, port, false, &res, err);
@@ -163,21 +201,29 @@ struct tp_session *tp_session_connect(const struct tp_session_conf *conf,
 		ret = -errno;
 		goto out;
 	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd >= 0)
-			tp_stripe_sockbuf_conf(conf, fd);
-		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+	deadline = tp_now_ms() + timeout_ms;
+	for (ai = res; ai && ret != -ETIMEDOUT; ai = ai->ai_next) {
+		fd = socket(ai->ai_family,
+		            ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			ret = -errno;
+			continue;
+		}
+		tp_stripe_sockbuf_conf(conf, fd);
+		ret = tp_connect_by(fd, ai, deadline);
+		if (ret == 0) {
 			memcpy(&sa, ai->ai_addr, ai->ai_addrlen);
 			sa_len = ai->ai_addrlen;
 			break;
 		}
-		ret = -errno;
-		if (fd >= 0)
-			close(fd);
+		close(fd);
 		fd = -1;
 	}
-	if (fd < 0)
+	if (fd < 0 && ret == -ETIMEDOUT)
+		ret = tp_error_set(err, ret,
+		                   "connect %s:%u: no answer within %u ms",
+		                   host, port, timeout_ms);
+	else if (fd < 0)
 		ret = tp_error_set(err, ret ? ret : -ECONNREFUSED,
 		                   "connect %s:%u: %s", host, port,
 		                   strerror(ret ? -ret : ECONNREFUSED));

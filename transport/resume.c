@@ -523,6 +523,16 @@ void tp_resume_up(struct tp_session *session)
 	pthread_mutex_unlock(&registry->lock);
 }
 
+unsigned int tp_registry_test_detached(struct tp_registry *registry)
+{
+	unsigned int detached;
+
+	pthread_mutex_lock(&registry->lock);
+	detached = registry->detached;
+	pthread_mutex_unlock(&registry->lock);
+	return detached;
+}
+
 void tp_session_test_steal(struct tp_session *thief,
                            const struct tp_session *victim, bool corrupt)
 {

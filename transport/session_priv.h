@@ -23,6 +23,9 @@
 #define TP_PROTO_VERSION_MAX 1u
 #define TP_CHAN_MAX          1024u
 
+/* conf.handshake_ms when 0 (session.c, and the connect in listen.c). */
+#define TP_DEFAULT_HANDSHAKE_MS 10000u
+
 /* What an epoll event points at. */
 enum tp_watch_kind {
 	TP_WATCH_SOCKET,
@@ -349,6 +352,9 @@ void tp_session_test_hold(struct tp_session *session, unsigned int stripe,
 void tp_session_test_steal(struct tp_session *thief,
                            const struct tp_session *victim, bool corrupt);
 unsigned int tp_session_test_stripes_open(const struct tp_session *session);
+/* Sessions of the listener's registry that wait for their client now. */
+unsigned int tp_listener_test_detached(const struct tp_listener *listener);
+unsigned int tp_registry_test_detached(struct tp_registry *registry);
 
 /* Set the epoll interest of a watch (no syscall if unchanged). */
 int tp_session_watch(struct tp_session *session, struct tp_watch *watch,

@@ -95,7 +95,8 @@ struct tp_session_conf {
 	uint32_t max_frame;        /* raw bytes per DATA frame [64 KiB] */
 	unsigned int keepalive_ms; /* ping interval [1000] */
 	unsigned int dead_ms;      /* peer silent this long is dead [5000] */
-	unsigned int handshake_ms; /* TLS plus hello [10000] */
+	unsigned int handshake_ms; /* TCP connect; TLS plus hello
+	                              [10000] */
 	unsigned int resume_timeout_ms; /* an outage (no connection left)
 	                                   longer than this fails the session
 	                                   [30000] */
@@ -114,7 +115,10 @@ struct tp_session_conf {
 	                           BDP share of a stripe, when it exceeds the
 	                           kernel's autotuning; else autotuning] */
 	unsigned int max_detached; /* listener: sessions kept while their
-	                              client is away [64] */
+	                              client is away [64]; one more that
+	                              loses its client fails at once (no
+	                              kept one is evicted) and its client's
+	                              resume is refused: no such session */
 	tp_open_fn on_open;        /* accepting side */
 	void *on_open_arg;
 };
@@ -140,7 +144,8 @@ struct tp_session *tp_listener_accept(struct tp_listener *listener,
 
 /*
  * Connect to host:port and return the session, not yet authenticated.
- * conf is copied as for tp_listener_new(). NULL with err filled.
+ * The TCP connect waits at most conf.handshake_ms (-ETIMEDOUT when nobody
+ * answers). conf is copied as for tp_listener_new(). NULL with err filled.
  */
 struct tp_session *tp_session_connect(const struct tp_session_conf *conf,
                                       const char *host, uint16_t port,
@@ -151,6 +156,12 @@ struct tp_session *tp_session_connect(const struct tp_session_conf *conf,
  * conf.handshake_ms). Returns 0 once the peer is authenticated and a
  * version is agreed, else a negative errno with err naming the peer and
  * the reason. No channel byte moves before this returns 0.
+ *
+ * With several stripes it also waits for the others, within the same
+ * conf.handshake_ms: a stripe that cannot be made by then does not fail
+ * the session. It returns 0 with the stripes that are up, the session
+ * carries on over them, and the others are retried in the background
+ * (each attempt given conf.handshake_ms, then a back-off of up to 1 s).
  */
 int tp_session_handshake(struct tp_session *session, struct tp_error *err);
 

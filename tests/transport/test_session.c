@@ -76,7 +76,6 @@ static void round_trip_capped(unsigned int codec, bool compressible,
 {
 	const size_t len = 4u << 20;
 	uint8_t *data = malloc(len), *back = malloc(len + 1);
-	uint8_t h1[32], h2[32];
 	struct tp_session_conf conf;
 	struct tp_error err = { 0 };
 	struct tt_client cl = { 0 };
@@ -84,7 +83,7 @@ static void round_trip_capped(unsigned int codec, bool compressible,
 	struct tt_server srv;
 	struct tp_stats stats;
 	struct tp_chan *chan;
-	int sv[2];
+	int app_fd;
 
 	cr_assert(data && back);
 	fill(data, len, compressible);
@@ -92,21 +91,11 @@ static void round_trip_capped(unsigned int codec, bool compressible,
 	conf.rate_cap_bps = cap_bps;
 	tt_server_start(&srv, &conf);
 	cl.session = tt_connect_ok(&conf, &srv);
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
-	             0);
-	chan = tp_chan_open(cl.session, "echo", TP_PRIO_BULK, sv[1], &err);
-	cr_assert(chan, "%s", err.msg);
+	chan = tt_chan_open_pair(cl.session, "echo", &app_fd);
 	tt_client_start(&cl);
-	w.fd = sv[0];
-	w.data = data;
-	w.len = len;
-	pthread_create(&w.thread, NULL, tt_writer_main, &w);
+	tt_writer_start(&w, app_fd, data, len);
 	/* Read to EOF: the far end half-closes after echoing everything. */
-	cr_assert_eq(tt_read_all(sv[0], back, len + 1), len);
-	pthread_join(w.thread, NULL);
-	tt_sha256(data, len, h1);
-	tt_sha256(back, len, h2);
-	cr_assert_arr_eq(h1, h2, 32, "hash mismatch");
+	tt_echo_verify(&w, back);
 	for (int i = 0; i < 200 && !tp_chan_done(chan); i++)
 		usleep(5000);
 	tt_client_stop(&cl);
@@ -139,7 +128,7 @@ static void round_trip_capped(unsigned int codec, bool compressible,
 	tt_server_stop(&srv);
 	for (int i = 0; i < echo_count; i++)
 		pthread_join(echo_threads[i], NULL);
-	close(sv[0]);
+	close(app_fd);
 	free(data);
 	free(back);
 }
@@ -191,12 +180,10 @@ Test(transport_session, slow_reader_backpressure, .timeout = 20)
 	const size_t len = 16u << 20, cap = 64u << 10;
 	uint8_t *data = malloc(len), *back = malloc(len);
 	struct tp_session_conf conf;
-	struct tp_error err = { 0 };
 	struct tt_client cl = { 0 };
 	struct tt_writer w = { 0 };
 	struct tt_server srv;
-	struct tp_chan *chan;
-	int sv[2], small = 32768;
+	int app_fd, small = 32768;
 	size_t stalled;
 
 	cr_assert(data && back);
@@ -206,16 +193,10 @@ Test(transport_session, slow_reader_backpressure, .timeout = 20)
 	conf.chan_send_cap = cap;
 	tt_server_start(&srv, &conf);
 	cl.session = tt_connect_ok(&conf, &srv);
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
-	             0);
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
-	chan = tp_chan_open(cl.session, "hold", TP_PRIO_BULK, sv[1], &err);
-	cr_assert(chan, "%s", err.msg);
+	tt_chan_open_pair(cl.session, "hold", &app_fd);
+	setsockopt(app_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
 	tt_client_start(&cl);
-	w.fd = sv[0];
-	w.data = data;
-	w.len = len;
-	pthread_create(&w.thread, NULL, tt_writer_main, &w);
+	tt_writer_start(&w, app_fd, data, len);
 
 	/* Nobody reads the far end: the producer must stall. */
 	usleep(500000);
@@ -242,7 +223,7 @@ Test(transport_session, slow_reader_backpressure, .timeout = 20)
 	tp_session_free(cl.session);
 	tt_server_stop(&srv);
 	close(held_fd);
-	close(sv[0]);
+	close(app_fd);
 	free(data);
 	free(back);
 }

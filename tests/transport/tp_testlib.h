@@ -105,6 +105,8 @@ static __attribute__((unused)) uint64_t tt_now_ms(void)
 /*
  * A server: accepts peers until told to stop, each session in its own
  * thread (a stripe or a resume joins a session another thread runs).
+ * Started with tt_server_start_serial(), it serves any number of peers,
+ * one at a time: each session's thread ends before the next accept.
  */
 #define TT_SESSIONS_MAX 32
 
@@ -119,6 +121,7 @@ struct tt_server {
 	atomic_int joined; /* connections that joined an existing session */
 	atomic_int busy;   /* sessions alive in server threads */
 	atomic_int pause;  /* stop running the session loop: a dead peer */
+	bool serial;       /* join each session's thread before accepting */
 	pthread_mutex_t lock;
 	char errors[8][TP_ERROR_MSG_MAX];
 	int error_codes[8];
@@ -144,6 +147,8 @@ static __attribute__((unused)) void *tt_server_session_main(void *arg)
 
 	free(ss);
 	if (tp_session_handshake(s, &err) < 0) {
+		/* Counted once its fd is closed: tests compare fd counts. */
+		tp_session_free(s);
 		if (err.code == -EALREADY) {
 			srv->joined++;
 		} else {
@@ -155,7 +160,6 @@ static __attribute__((unused)) void *tt_server_session_main(void *arg)
 			pthread_mutex_unlock(&srv->lock);
 			srv->refused++;
 		}
-		tp_session_free(s);
 		srv->busy--;
 		return NULL;
 	}
@@ -186,6 +190,7 @@ static __attribute__((unused)) void *tt_server_main(void *arg)
 	struct tp_error err = { 0 };
 	struct tt_server_session *ss;
 	struct tp_session *s;
+	pthread_t thread;
 
 	while (!srv->stop) {
 		s = tp_listener_accept(srv->listener, 50, &err);
@@ -200,14 +205,17 @@ static __attribute__((unused)) void *tt_server_main(void *arg)
 		ss->srv = srv;
 		ss->session = s;
 		srv->busy++;
-		if (pthread_create(&srv->session_threads[srv->session_count],
-		                   NULL, tt_server_session_main, ss) != 0) {
+		if (pthread_create(&thread, NULL, tt_server_session_main, ss) !=
+		    0) {
 			srv->busy--;
 			free(ss);
 			tp_session_free(s);
 			continue;
 		}
-		srv->session_count++;
+		if (srv->serial)
+			pthread_join(thread, NULL);
+		else
+			srv->session_threads[srv->session_count++] = thread;
 	}
 	for (int i = 0; i < srv->session_count; i++)
 		pthread_join(srv->session_threads[i], NULL);
@@ -215,17 +223,32 @@ static __attribute__((unused)) void *tt_server_main(void *arg)
 }
 
 static __attribute__((unused)) void
-tt_server_start(struct tt_server *srv, const struct tp_session_conf *conf)
+tt_server_start_mode(struct tt_server *srv, const struct tp_session_conf *conf,
+                     bool serial)
 {
 	struct tp_error err = { 0 };
 
 	memset(srv, 0, sizeof(*srv));
+	srv->serial = serial;
 	pthread_mutex_init(&srv->lock, NULL);
 	srv->listener = tp_listener_new(conf, "127.0.0.1", 0, &err);
 	cr_assert(srv->listener, "listener: %s", err.msg);
 	cr_assert_neq(tp_listener_port(srv->listener), 0);
 	cr_assert_eq(pthread_create(&srv->thread, NULL, tt_server_main, srv),
 	             0);
+}
+
+static __attribute__((unused)) void
+tt_server_start(struct tt_server *srv, const struct tp_session_conf *conf)
+{
+	tt_server_start_mode(srv, conf, false);
+}
+
+static __attribute__((unused)) void
+tt_server_start_serial(struct tt_server *srv,
+                       const struct tp_session_conf *conf)
+{
+	tt_server_start_mode(srv, conf, true);
 }
 
 static __attribute__((unused)) void tt_server_stop(struct tt_server *srv)
@@ -367,6 +390,52 @@ static __attribute__((unused)) void tt_sha256(const uint8_t *p, size_t n,
 	unsigned int len = 32;
 
 	cr_assert(EVP_Digest(p, n, out, &len, EVP_sha256(), NULL));
+}
+
+/*
+ * Open a bulk channel name on s, joined to one end of a new non-blocking
+ * socketpair; the other end, the application's, in *app_fd.
+ */
+static __attribute__((unused)) struct tp_chan *
+tt_chan_open_pair(struct tp_session *s, const char *name, int *app_fd)
+{
+	struct tp_error err = { 0 };
+	struct tp_chan *chan;
+	int sv[2];
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
+	             0);
+	chan = tp_chan_open(s, name, TP_PRIO_BULK, sv[1], &err);
+	cr_assert(chan, "%s", err.msg);
+	*app_fd = sv[0];
+	return chan;
+}
+
+/* Start w writing len bytes of data into fd, a channel's local end. */
+static __attribute__((unused)) void
+tt_writer_start(struct tt_writer *w, int fd, const uint8_t *data, size_t len)
+{
+	w->fd = fd;
+	w->data = data;
+	w->len = len;
+	w->written = 0;
+	cr_assert_eq(pthread_create(&w->thread, NULL, tt_writer_main, w), 0);
+}
+
+/*
+ * Read the echo of w's data from its fd to EOF (back holds len + 1) and
+ * join the writer: the echo must be whole and byte-exact.
+ */
+static __attribute__((unused)) void tt_echo_verify(struct tt_writer *w,
+                                                   uint8_t *back)
+{
+	uint8_t h1[32], h2[32];
+
+	cr_assert_eq(tt_read_all(w->fd, back, w->len + 1), w->len);
+	pthread_join(w->thread, NULL);
+	tt_sha256(w->data, w->len, h1);
+	tt_sha256(back, w->len, h2);
+	cr_assert_arr_eq(h1, h2, 32, "hash mismatch");
 }
 
 /* A server-side channel service: echo everything back, then half-close.
