@@ -7,8 +7,10 @@
  * as virNetMessageError), src/remote/remote_protocol.x (procedure numbers,
  * remote_typed_param) and src/rpc/virkeepaliveprotocol.x.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -462,4 +464,55 @@ void rcv_rpc_params_clear(struct rcv_rpc_params *ps)
 	}
 	free(ps->p);
 	memset(ps, 0, sizeof(*ps));
+}
+
+int rcv_rpc_connect_open_decode(const uint8_t *body, size_t body_len,
+                                char **name, uint32_t *flags,
+                                struct tp_error *err)
+{
+	struct rcv_rpc_reader r = { .p = body, .len = body_len, .err = err };
+	uint32_t present = 0, fl = 0;
+	char *s = NULL;
+	int rc;
+
+	rc = rcv_rpc_get_word(&r, &present, "URI pointer");
+	if (rc == 0 && present > 1)
+		rc = tp_error_set(err, -EPROTO,
+		                  "rpc URI pointer is %u, not 0 or 1", present);
+	if (rc == 0 && present)
+		rc = rcv_rpc_get_string(&r, 0, RCV_RPC_URI_MAX, &s, "URI");
+	if (rc == 0)
+		rc = rcv_rpc_get_word(&r, &fl, "flags");
+	if (rc == 0 && r.off != body_len)
+		rc = tp_error_set(err, -EPROTO,
+		                  "rpc args have %zu bytes after the flags",
+		                  body_len - r.off);
+	if (rc < 0) {
+		free(s);
+		return rc;
+	}
+	*name = s;
+	*flags = fl;
+	return 0;
+}
+
+int rcv_rpc_uri_daemon_name(const char *uri, char *buf, size_t len)
+{
+	/* RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+	size_t end = strspn(uri, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+	                         "TUVWXYZ0123456789+-.");
+	size_t scheme = strcspn(uri, "+");
+	const char *rest = uri + end;
+	size_t path;
+
+	if (!isalpha((unsigned char)uri[0]) || strncmp(rest, ":///", 4) != 0)
+		return -EINVAL; /* no scheme, or a host: not a local URI */
+	if (scheme > end)
+		scheme = end;
+	rest += 3;
+	path = strcspn(rest, "?#");
+	if ((size_t)snprintf(buf, len, "%.*s://%.*s", (int)scheme, uri,
+	                     (int)path, rest) >= len)
+		return -ENAMETOOLONG;
+	return 0;
 }

@@ -152,6 +152,30 @@ const char *rcv_rpc_params_string(const struct rcv_rpc_params *ps,
 /* Free what ps holds and empty it. ps may be NULL. */
 void rcv_rpc_params_clear(struct rcv_rpc_params *ps);
 
+/* Longest URI accepted in CONNECT_OPEN (libvirt's own bound is 4 MiB). */
+#define RCV_RPC_URI_MAX 4096u
+
+/*
+ * Decode the args of REMOTE_PROC_CONNECT_OPEN (remote_connect_open_args:
+ * an optional string, the URI the daemon is to open, then flags). *name
+ * is NULL when the client sent none, else the caller's to free. The URI
+ * is at most RCV_RPC_URI_MAX bytes without NUL; padding must be zero and
+ * nothing may follow flags. Returns 0, -EPROTO, -EMSGSIZE or -ENOMEM.
+ */
+int rcv_rpc_connect_open_decode(const uint8_t *body, size_t body_len,
+                                char **name, uint32_t *flags,
+                                struct tp_error *err);
+
+/*
+ * The URI a libvirt client asks the daemon to open when it connects with
+ * the local URI uri: the transport ("+unix") and the query (socket=...)
+ * are the client's business and are not sent. "qemu+unix:///system?
+ * socket=/x" gives "qemu:///system". Returns 0, -EINVAL when uri is not
+ * a local URI (no RFC 3986 scheme, or a host part), -ENAMETOOLONG when
+ * buf is too small.
+ */
+int rcv_rpc_uri_daemon_name(const char *uri, char *buf, size_t len);
+
 /*
  * check: called for every allowed CALL before it is forwarded, with the
  * body (bytes after the header); returns 0 to forward it, or -EPERM with a

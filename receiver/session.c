@@ -192,6 +192,45 @@ out:
 	return rc;
 }
 
+/*
+ * The peer may open only the driver this receiver serves: the URI its own
+ * libvirt connection uses, as a client sends it to the daemon.
+ */
+static int rcv_session_check_open(struct rcv_session *session,
+                                  const uint8_t *body, size_t body_len,
+                                  char *why, size_t why_len)
+{
+	const char *mine = session->srv->opts->libvirt_uri;
+	struct tp_error err = { 0 };
+	char want[RCV_RPC_URI_MAX];
+	char *name = NULL;
+	uint32_t flags;
+	int rc = -EPERM;
+
+	if (rcv_rpc_uri_daemon_name(mine, want, sizeof(want)) < 0) {
+		snprintf(why, why_len,
+		         "this receiver's libvirt URI %s is not local", mine);
+		return -EPERM;
+	}
+	if (rcv_rpc_connect_open_decode(body, body_len, &name, &flags, &err) <
+	    0) {
+		snprintf(why, why_len, "%s", err.msg);
+		return -EPERM;
+	}
+	if (!name)
+		snprintf(why, why_len,
+		         "connect without a URI (the daemon would choose a "
+		         "driver); only %s may be opened",
+		         want);
+	else if (strcmp(name, want))
+		snprintf(why, why_len, "connect to %s: only %s may be opened",
+		         name, want);
+	else
+		rc = 0;
+	free(name);
+	return rc;
+}
+
 static int rcv_session_rpc_check(void *arg, const struct rcv_rpc_hdr *h,
                                  const char *name, const uint8_t *body,
                                  size_t body_len, char *why, size_t why_len)
@@ -199,6 +238,9 @@ static int rcv_session_rpc_check(void *arg, const struct rcv_rpc_hdr *h,
 	struct rcv_session *session = arg;
 
 	(void)h;
+	if (!strcmp(name, "REMOTE_PROC_CONNECT_OPEN"))
+		return rcv_session_check_open(session, body, body_len, why,
+		                              why_len);
 	if (!strcmp(name, "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS"))
 		return rcv_session_check_prepare(session, body, body_len, why,
 		                                 why_len);

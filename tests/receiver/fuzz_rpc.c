@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: the receiver's libvirt RPC parsers. Every input goes to
  * rcv_rpc_hdr_decode() and to rcv_rpc_prepare3_decode() (the whole input,
- * and the body after a 28-byte header). A small input is also sent through
+ * and the body after a 28-byte header), and to rcv_rpc_connect_open_decode()
+ * and rcv_rpc_uri_daemon_name() likewise. A small input is also sent through
  * rcv_rpc_relay() as what a migration peer says; afterwards the daemon must
  * have got whole, allowed messages only, none the policy refused, and the
  * peer whole error replies only.
@@ -55,8 +56,25 @@ static void fuzz_prepare3(const uint8_t *body, size_t len)
 	}
 }
 
+static void fuzz_connect_open(const uint8_t *body, size_t len)
+{
+	struct tp_error err = { 0 };
+	char *name = (char *)"unchanged";
+	uint32_t flags = 0;
+
+	if (rcv_rpc_connect_open_decode(body, len, &name, &flags, &err) == 0) {
+		if (name && strlen(name) > RCV_RPC_URI_MAX)
+			abort();
+		free(name);
+	} else if (err.code == 0 || strcmp(name, "unchanged")) {
+		abort(); /* a failure fills err and leaves *name alone */
+	}
+}
+
 static void fuzz_decoders(const uint8_t *data, size_t size)
 {
+	char uri[RCV_RPC_URI_MAX + 1], name[128];
+
 	struct rcv_rpc_hdr h;
 	uint8_t reply[512];
 	ssize_t n;
@@ -70,8 +88,22 @@ static void fuzz_decoders(const uint8_t *data, size_t size)
 			abort();
 	}
 	fuzz_prepare3(data, size);
-	if (size >= RCV_RPC_HDR_LEN)
+	fuzz_connect_open(data, size);
+	if (size >= RCV_RPC_HDR_LEN) {
 		fuzz_prepare3(data + RCV_RPC_HDR_LEN, size - RCV_RPC_HDR_LEN);
+		fuzz_connect_open(data + RCV_RPC_HDR_LEN,
+		                  size - RCV_RPC_HDR_LEN);
+	}
+	/* The input as a receiver URI: no transport, query or fragment left. */
+	if (size <= RCV_RPC_URI_MAX && !memchr(data, '\0', size)) {
+		memcpy(uri, data, size);
+		uri[size] = '\0';
+		if (rcv_rpc_uri_daemon_name(uri, name, sizeof(name)) == 0 &&
+		    (strlen(name) >= sizeof(name) || !strstr(name, ":///") ||
+		     strpbrk(name, "?#") ||
+		     memchr(name, '+', strcspn(name, ":"))))
+			abort();
+	}
 }
 
 static int policy_check(void *arg, const struct rcv_rpc_hdr *h,

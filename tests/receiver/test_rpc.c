@@ -1179,3 +1179,139 @@ Test(receiver_rpc_relay, shutdown_from_another_thread, .timeout = 20)
 	shutdown(rt.relay_fds[0], SHUT_RDWR);
 	cr_assert_eq(rt_join(&rt), 0, "%s", rt.err.msg);
 }
+
+/* ---- CONNECT_OPEN args, and the URI a client sends for a local one ---- */
+
+/* remote_connect_open_args for "qemu:///system", flags 0x2. */
+static const uint8_t golden_open_body[] = {
+	0x00, 0x00, 0x00, 0x01,                         /* name present */
+	0x00, 0x00, 0x00, 0x0e,                         /* 14 bytes */
+	'q',  'e',  'm',  'u',  ':',  '/',  '/',  '/',  /* */
+	's',  'y',  's',  't',  'e',  'm',  0x00, 0x00, /* + 2 padding */
+	0x00, 0x00, 0x00, 0x02,                         /* flags */
+};
+
+Test(receiver_rpc, connect_open_golden)
+{
+	struct tp_error err = { 0 };
+	uint32_t flags = 0;
+	char *name = NULL;
+
+	cr_assert_eq(rcv_rpc_connect_open_decode(golden_open_body,
+	                                         sizeof(golden_open_body),
+	                                         &name, &flags, &err),
+	             0, "%s", err.msg);
+	cr_assert_str_eq(name, "qemu:///system");
+	cr_assert_eq(flags, 2);
+	free(name);
+}
+
+Test(receiver_rpc, connect_open_without_uri)
+{
+	static const uint8_t body[] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	struct tp_error err = { 0 };
+	uint32_t flags = 0;
+	char *name = (char *)"unchanged";
+
+	cr_assert_eq(rcv_rpc_connect_open_decode(body, sizeof(body), &name,
+	                                         &flags, &err),
+	             0, "%s", err.msg);
+	cr_assert_null(name);
+	cr_assert_eq(flags, 1);
+}
+
+static void open_reject(const uint8_t *body, size_t len, int rc,
+                        const char *msg)
+{
+	struct tp_error err = { 0 };
+	char *name = (char *)"unchanged";
+	uint32_t flags = 77;
+
+	cr_assert_eq(rcv_rpc_connect_open_decode(body, len, &name, &flags,
+	                                         &err),
+	             rc, "len %zu: want %d, %s", len, rc, err.msg);
+	cr_assert_eq(err.code, rc);
+	cr_assert_str_eq(name, "unchanged");
+	cr_assert_eq(flags, 77);
+	if (msg)
+		cr_assert(strstr(err.msg, msg), "'%s' lacks '%s'", err.msg,
+		          msg);
+}
+
+Test(receiver_rpc, connect_open_bad_input)
+{
+	uint8_t body[sizeof(golden_open_body) + 4];
+	struct xb b;
+	size_t n;
+	char *big;
+
+	for (n = 0; n < sizeof(golden_open_body); n++)
+		open_reject(golden_open_body, n, -EPROTO, "truncated");
+	/* trailing bytes */
+	memcpy(body, golden_open_body, sizeof(golden_open_body));
+	memset(body + sizeof(golden_open_body), 0, 4);
+	open_reject(body, sizeof(body), -EPROTO, "4 bytes after the flags");
+	/* a pointer that is neither 0 nor 1 */
+	memcpy(body, golden_open_body, sizeof(golden_open_body));
+	body[3] = 2;
+	open_reject(body, sizeof(golden_open_body), -EPROTO,
+	            "URI pointer is 2");
+	/* non-zero padding */
+	memcpy(body, golden_open_body, sizeof(golden_open_body));
+	body[23] = 'x';
+	open_reject(body, sizeof(golden_open_body), -EPROTO,
+	            "non-zero padding");
+	/* a NUL inside the URI */
+	memcpy(body, golden_open_body, sizeof(golden_open_body));
+	body[12] = 0;
+	open_reject(body, sizeof(golden_open_body), -EPROTO, "NUL");
+	/* over the bound: refused from the length word alone */
+	xb_init(&b, RCV_RPC_URI_MAX + 64);
+	xb_u32(&b, 1);
+	big = malloc(RCV_RPC_URI_MAX + 1);
+	cr_assert(big);
+	memset(big, 'a', RCV_RPC_URI_MAX + 1);
+	xb_opaque(&b, big, RCV_RPC_URI_MAX + 1);
+	xb_u32(&b, 0);
+	open_reject(b.p, b.len, -EMSGSIZE, "at most 4096");
+	open_reject(b.p, 8, -EMSGSIZE, "at most 4096");
+	free(big);
+	free(b.p);
+}
+
+Test(receiver_rpc, uri_daemon_name)
+{
+	char buf[64];
+
+	cr_assert_eq(rcv_rpc_uri_daemon_name("qemu:///system", buf,
+	                                     sizeof(buf)),
+	             0);
+	cr_assert_str_eq(buf, "qemu:///system");
+	cr_assert_eq(rcv_rpc_uri_daemon_name(
+	                 "qemu+unix:///system?socket=/run/x/libvirt-sock", buf,
+	                 sizeof(buf)),
+	             0);
+	cr_assert_str_eq(buf, "qemu:///system");
+	cr_assert_eq(rcv_rpc_uri_daemon_name("qemu:///session#frag", buf,
+	                                     sizeof(buf)),
+	             0);
+	cr_assert_str_eq(buf, "qemu:///session");
+	cr_assert_eq(rcv_rpc_uri_daemon_name("libxl:///", buf, sizeof(buf)),
+	             0);
+	cr_assert_str_eq(buf, "libxl:///");
+	cr_assert_eq(rcv_rpc_uri_daemon_name("qemu+ssh://host/system", buf,
+	                                     sizeof(buf)),
+	             -EINVAL);
+	cr_assert_eq(rcv_rpc_uri_daemon_name("system", buf, sizeof(buf)),
+	             -EINVAL);
+	cr_assert_eq(rcv_rpc_uri_daemon_name(":///system", buf, sizeof(buf)),
+	             -EINVAL);
+	cr_assert_eq(rcv_rpc_uri_daemon_name("qe?mu:///system", buf,
+	                                     sizeof(buf)),
+	             -EINVAL);
+	cr_assert_eq(rcv_rpc_uri_daemon_name("1qemu:///system", buf,
+	                                     sizeof(buf)),
+	             -EINVAL);
+	cr_assert_eq(rcv_rpc_uri_daemon_name("qemu:///system", buf, 8),
+	             -ENAMETOOLONG);
+}

@@ -3,8 +3,8 @@
  *
  * It sends a receiver a valid plan for a small VM, then uses the libvirt
  * relay the receiver grants for it to try calls that migration never
- * needs: listing every domain, and starting a domain of its own choosing.
- * The receiver must refuse both with a libvirt error while the connection
+ * needs: opening another libvirt driver, listing every domain, and starting
+ * a domain of its own choosing. The receiver must refuse all three with a libvirt error while the connection
  * itself (an allowed call) works. Exit 0 when everything was refused as it
  * should be, 1 when anything got through, 2 on setup trouble.
  *
@@ -76,6 +76,23 @@ static int probe(struct tp_session *tp, int control_fd)
 	if (!relay) {
 		fprintf(stderr, "sf-rpcprobe: relay: %s\n", err.msg);
 		return 2;
+	}
+	/* Another driver than the one the receiver serves. */
+	snprintf(uri, sizeof(uri), "lxc+unix:///system?socket=%s/libvirt.sock",
+	         answer.session_dir);
+	dconn = virConnectOpen(uri);
+	if (dconn) {
+		printf("THROUGH connect-other-driver: opened lxc:///system\n");
+		virConnectClose(dconn);
+		through++;
+	} else if (!strstr(virGetLastErrorMessage(), "may be opened")) {
+		printf("REFUSED connect-other-driver, but not by the "
+		       "receiver: %s\n",
+		       virGetLastErrorMessage());
+		through++;
+	} else {
+		printf("REFUSED connect-other-driver: %s\n",
+		       virGetLastErrorMessage());
 	}
 	snprintf(uri, sizeof(uri), "qemu+unix:///system?socket=%s/libvirt.sock",
 	         answer.session_dir);
