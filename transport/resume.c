@@ -140,7 +140,11 @@ int tp_resume_proof(struct tp_session *session, struct tp_stripe *stripe,
 void tp_resume_fill_hello(struct tp_stripe *stripe)
 {
 	struct tp_session *session = stripe->session;
-	struct tp_frame_hello hello = {
+	struct tp_frame_hello hello;
+	ssize_t n;
+
+	tp_session_size_window(session, stripe->watch.fd);
+	hello = (struct tp_frame_hello){
 		.min_version = TP_PROTO_VERSION_MIN,
 		.max_version = TP_PROTO_VERSION_MAX,
 		.features = TP_HELLO_F_LZ4 | TP_HELLO_F_ZSTD,
@@ -152,8 +156,6 @@ void tp_resume_fill_hello(struct tp_stripe *stripe)
 		.reorder_max = session->conf.replay_cap,
 		.received = session->rx_seq,
 	};
-	ssize_t n;
-
 	if (session->has_id) {
 		memcpy(hello.session_id, session->session_id, 16);
 		if (!session->server &&

@@ -28,7 +28,9 @@
 
 #include "transport/session_priv.h"
 
-#define TP_DEFAULT_CHAN_WINDOW   (1u << 20)
+#define TP_DEFAULT_CHAN_WINDOW   (1u << 20) /* the least an auto window is */
+#define TP_CHAN_WINDOW_AUTO_MAX  (8u << 20)
+#define TP_SESSION_CAP_CHANS     16u /* an auto session_cap holds these */
 #define TP_DEFAULT_CHAN_SEND_CAP (256u << 10)
 #define TP_DEFAULT_SESSION_CAP   (64ull << 20)
 #define TP_DEFAULT_MAX_FRAME     (64u << 10)
@@ -176,6 +178,8 @@ struct tp_session *tp_session_new(const struct tp_session_conf *conf,
 		tp_session_registry_join(session, registry);
 	if (!own_tls)
 		session->tls = NULL; /* set below for the connection only */
+	session->window_auto = !session->conf.chan_window;
+	session->cap_auto = !session->conf.session_cap;
 	ret = tp_session_conf_apply(&session->conf, err);
 	if (ret < 0) {
 		close(fd);
@@ -669,6 +673,46 @@ int tp_session_deliver(struct tp_session *session,
 	return tp_chan_recv(chan, hdr, payload);
 }
 
+void tp_session_size_window(struct tp_session *session, int fd)
+{
+	struct tp_session_conf *conf = &session->conf;
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+	uint64_t window = TP_DEFAULT_CHAN_WINDOW, room;
+
+	if (!session->window_auto)
+		return;
+	session->window_auto = false;
+	/*
+	 * A channel moves at most a window per round trip: twice the
+	 * bandwidth-delay product (Mbit/s times us over 8 is bytes) keeps
+	 * the link busy through a loss and its recovery. Credit counts raw
+	 * bytes, so compression only helps.
+	 */
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0)
+		window = (uint64_t)conf->link_mbps * info.tcpi_rtt / 4u;
+	if (window < TP_DEFAULT_CHAN_WINDOW)
+		window = TP_DEFAULT_CHAN_WINDOW;
+	if (window > TP_CHAN_WINDOW_AUTO_MAX)
+		window = TP_CHAN_WINDOW_AUTO_MAX;
+	window = (window + 65535u) & ~(uint64_t)65535u;
+	if (session->cap_auto) {
+		conf->session_cap =
+		    2ull * conf->replay_cap +
+		    TP_SESSION_CAP_CHANS * (window + conf->chan_send_cap);
+	} else {
+		/* A cap the caller chose still holds a few channels. */
+		room = (conf->session_cap - 2ull * conf->replay_cap) / 4u;
+		room = room > conf->chan_send_cap ? room - conf->chan_send_cap
+		                                  : 0;
+		if (window > room)
+			window = room;
+		if (window < TP_DEFAULT_CHAN_WINDOW)
+			window = TP_DEFAULT_CHAN_WINDOW;
+	}
+	conf->chan_window = (uint32_t)window;
+}
+
 /* Stripes for a bandwidth-delay product measured on the first stripe. */
 static unsigned int tp_session_stripes_default(struct tp_session *session)
 {
@@ -679,8 +723,7 @@ static unsigned int tp_session_stripes_default(struct tp_session *session)
 
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0)
 		return 1;
-	bdp = (uint64_t)session->conf.link_mbps * 125000u * info.tcpi_rtt /
-	      1000000u;
+	bdp = (uint64_t)session->conf.link_mbps * info.tcpi_rtt / 8u;
 	count = (bdp + TP_STRIPE_BDP_SHARE - 1) / TP_STRIPE_BDP_SHARE;
 	if (count < 1)
 		count = 1;

@@ -178,6 +178,8 @@ struct tp_session {
 	uint32_t peer_max_raw;
 	uint32_t peer_window;
 	uint32_t peer_reorder_max;
+	bool window_auto; /* conf.chan_window (and session_cap) from the BDP */
+	bool cap_auto;
 	/* identity of the session across connections */
 	uint8_t session_id[16];
 	uint8_t token[32];
@@ -239,6 +241,12 @@ int tp_session_fail(struct tp_session *session, int code, const char *fmt, ...)
 
 /* tcp_rate.c: the kernel's delivery rate of a TCP fd, bytes/s (0: none). */
 uint64_t tp_tcp_delivery_rate(int fd);
+
+/*
+ * Size conf.chan_window (and conf.session_cap, when the caller left them
+ * 0) from the round-trip time TCP measured on fd: before the first hello.
+ */
+void tp_session_size_window(struct tp_session *session, int fd);
 
 /* Milliseconds and nanoseconds on the monotonic clock. */
 uint64_t tp_now_ms(void);

@@ -10,6 +10,7 @@
 
 #include "tests/transport/tp_testlib.h"
 #include "transport/runner.h"
+#include "transport/session_priv.h"
 
 #define ECHO_MAX 4
 
@@ -391,4 +392,56 @@ Test(transport_session, runner_publishes_stats, .timeout = 20)
 	tt_server_stop(&srv);
 	for (int i = 0; i < echo_count; i++)
 		pthread_join(echo_threads[i], NULL);
+}
+
+/*
+ * chan_window 0: the window is twice link_mbps times the round trip TCP
+ * measured, from 1 MiB to 8 MiB, and both ends announce theirs in the
+ * hello. Loopback's round trip is microseconds: a 100 Mbit/s link gives the
+ * floor, an absurdly fast one the ceiling; an explicit window is kept,
+ * and an explicit session_cap bounds the auto window to a quarter of it.
+ */
+static uint32_t window_for(uint32_t link_mbps, uint32_t window, uint64_t cap,
+                           uint64_t *session_cap)
+{
+	struct tp_session_conf conf = { 0 };
+	struct tt_server srv;
+	struct tp_session *s;
+	uint32_t got, peer;
+
+	conf_psk(&conf, TP_CODEC_RAW);
+	conf.link_mbps = link_mbps;
+	conf.chan_window = window;
+	conf.session_cap = cap;
+	tt_server_start(&srv, &conf);
+	s = tt_connect_ok(&conf, &srv);
+	got = s->conf.chan_window;
+	peer = s->peer_window;
+	*session_cap = s->conf.session_cap;
+	tp_session_free(s);
+	tt_server_stop(&srv);
+	cr_assert_eq(got % 65536u, 0, "window %u", got);
+	/* The server sized its own from the same link: the same bounds. */
+	cr_assert_geq(peer, 1u << 20);
+	cr_assert_leq(peer, 8u << 20);
+	return got;
+}
+
+Test(transport_session, window_from_bdp, .timeout = 20)
+{
+	uint64_t cap;
+	uint32_t w;
+
+	w = window_for(100, 0, 0, &cap); /* floor unless the RTT is > 41 ms */
+	cr_assert_eq(w, 1u << 20, "100 Mbit/s over loopback: %u", w);
+	cr_assert_eq(cap, 16ull * (1u << 20) + 16ull * ((1u << 20) + (256u << 10)));
+	w = window_for(4000000000u, 0, 0, &cap);
+	cr_assert_eq(w, 8u << 20, "4 Pbit/s: %u", w);
+	cr_assert_eq(cap, 16ull * (1u << 20) + 16ull * ((8u << 20) + (256u << 10)));
+	w = window_for(4000000000u, 3u << 20, 0, &cap);
+	cr_assert_eq(w, 3u << 20, "explicit window: %u", w);
+	cr_assert_eq(cap, 64ull << 20, "explicit window keeps the old cap");
+	w = window_for(4000000000u, 0, 32ull << 20, &cap);
+	cr_assert_eq(w, (4u << 20) - (256u << 10), "cap 32 MiB: %u", w);
+	cr_assert_eq(cap, 32ull << 20);
 }

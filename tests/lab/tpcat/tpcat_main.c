@@ -754,7 +754,8 @@ static void tpcat_usage(FILE *out)
 	    "           [--interval-ms N] [--warmup-ms N]\n"
 	    "TLS: --cert FILE --key FILE --ca FILE --allow ID..., or "
 	    "--psk FILE\n"
-	    "also: --codec raw|lz4|zstd|auto, --link-mbps N, --timeout-ms N,\n"
+	    "also: --codec raw|lz4|zstd|auto, --link-mbps N, --chan-window BYTES,\n"
+	    "      --timeout-ms N,\n"
 	    "      --keepalive-timeout MS (a connection silent this long is\n"
 	    "      re-established; default 5000)\n",
 	    out);
@@ -843,6 +844,7 @@ enum {
 	OPT_TIMEOUT_MS,
 	OPT_CODEC,
 	OPT_LINK_MBPS,
+	OPT_CHAN_WINDOW,
 	OPT_HELP,
 };
 
@@ -869,6 +871,7 @@ static const struct option tpcat_longopts[] = {
 	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT_MS },
 	{ "codec", required_argument, NULL, OPT_CODEC },
 	{ "link-mbps", required_argument, NULL, OPT_LINK_MBPS },
+	{ "chan-window", required_argument, NULL, OPT_CHAN_WINDOW },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -969,6 +972,10 @@ static int tpcat_opt(struct tpcat_opts *opts, int c, const char *arg,
 	case OPT_LINK_MBPS:
 		ret = tpcat_num("--link-mbps", arg, 1000000, &v);
 		opts->conf.link_mbps = (uint32_t)v;
+		break;
+	case OPT_CHAN_WINDOW:
+		ret = tpcat_num("--chan-window", arg, 1u << 30, &v);
+		opts->conf.chan_window = (uint32_t)v;
 		break;
 	default:
 		return -EINVAL;
