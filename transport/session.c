@@ -180,6 +180,7 @@ struct tp_session *tp_session_new(const struct tp_session_conf *conf,
 		session->tls = NULL; /* set below for the connection only */
 	session->window_auto = !session->conf.chan_window;
 	session->cap_auto = !session->conf.session_cap;
+	session->link_assumed = !session->conf.link_mbps;
 	ret = tp_session_conf_apply(&session->conf, err);
 	if (ret < 0) {
 		close(fd);
@@ -684,13 +685,14 @@ void tp_session_size_window(struct tp_session *session, int fd)
 		return;
 	session->window_auto = false;
 	/*
-	 * A channel moves at most a window per round trip: twice the
+	 * A channel moves at most a window per round trip, and credit
+	 * comes back in quarters of it, a round trip late: four times the
 	 * bandwidth-delay product (Mbit/s times us over 8 is bytes) keeps
-	 * the link busy through a loss and its recovery. Credit counts raw
-	 * bytes, so compression only helps.
+	 * the link busy (twice was measured at 0.81 of a 100 Mbit/s, 50 ms
+	 * link). Credit counts raw bytes, so compression only helps.
 	 */
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0)
-		window = (uint64_t)conf->link_mbps * info.tcpi_rtt / 4u;
+		window = (uint64_t)conf->link_mbps * info.tcpi_rtt / 2u;
 	if (window < TP_DEFAULT_CHAN_WINDOW)
 		window = TP_DEFAULT_CHAN_WINDOW;
 	if (window > TP_CHAN_WINDOW_AUTO_MAX)
@@ -729,8 +731,14 @@ static unsigned int tp_session_stripes_default(struct tp_session *session)
 		count = 1;
 	if (count > TP_STRIPES_DEFAULT_MAX)
 		count = TP_STRIPES_DEFAULT_MAX;
-	/* Size socket buffers to a stripe's share, past autotuning only. */
-	if (!session->conf.sockbuf && 2 * bdp / count > TP_SOCKBUF_AUTO_MAX)
+	/*
+	 * Size socket buffers to a stripe's share, past autotuning only, and
+	 * only for a link rate the caller gave: buffers sized for the
+	 * assumed 1 Gbit/s on a slower link queue seconds of data at its
+	 * bottleneck (measured: 0.93 instead of 1.00 of a 100 Mbit/s link).
+	 */
+	if (!session->conf.sockbuf && !session->link_assumed &&
+	    2 * bdp / count > TP_SOCKBUF_AUTO_MAX)
 		session->conf.sockbuf = (uint32_t)(
 		    2 * bdp / count > TP_SOCKBUF_MAX ? TP_SOCKBUF_MAX
 		                                     : 2 * bdp / count);

@@ -180,6 +180,7 @@ struct tp_session {
 	uint32_t peer_reorder_max;
 	bool window_auto; /* conf.chan_window (and session_cap) from the BDP */
 	bool cap_auto;
+	bool link_assumed; /* conf.link_mbps is the default, not measured */
 	/* identity of the session across connections */
 	uint8_t session_id[16];
 	uint8_t token[32];

@@ -88,9 +88,9 @@ struct tp_session_conf {
 	unsigned int codec;        /* TP_CODEC_* [raw] */
 	int codec_level;           /* [codec default]; unused by AUTO */
 	uint32_t chan_window;      /* receive buffer and credit per channel
-	                              [twice link_mbps times the round trip
-	                              TCP measured before the hello, 1 MiB
-	                              to 8 MiB] */
+	                              [four times link_mbps times the round
+	                              trip TCP measured before the hello,
+	                              1 MiB to 8 MiB] */
 	uint32_t chan_send_cap;    /* bytes read from a local fd, not yet
 	                              sent [256 KiB] */
 	uint64_t session_cap;      /* all channel buffers together [room for
@@ -117,8 +117,9 @@ struct tp_session_conf {
 	                           all stripes together; bulk DATA waits for
 	                           it, control frames borrow [0: none] */
 	uint32_t sockbuf;       /* SO_SNDBUF and SO_RCVBUF per stripe [the
-	                           BDP share of a stripe, when it exceeds the
-	                           kernel's autotuning; else autotuning] */
+	                           BDP share of a stripe, when link_mbps was
+	                           given and the share exceeds the kernel's
+	                           autotuning; else autotuning] */
 	unsigned int max_detached; /* listener: sessions kept while their
 	                              client is away [64]; one more that
 	                              loses its client fails at once (no

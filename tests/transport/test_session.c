@@ -395,7 +395,7 @@ Test(transport_session, runner_publishes_stats, .timeout = 20)
 }
 
 /*
- * chan_window 0: the window is twice link_mbps times the round trip TCP
+ * chan_window 0: the window is four times link_mbps times the round trip TCP
  * measured, from 1 MiB to 8 MiB, and both ends announce theirs in the
  * hello. Loopback's round trip is microseconds: a 100 Mbit/s link gives the
  * floor, an absurdly fast one the ceiling; an explicit window is kept,
@@ -432,7 +432,7 @@ Test(transport_session, window_from_bdp, .timeout = 20)
 	uint64_t cap;
 	uint32_t w;
 
-	w = window_for(100, 0, 0, &cap); /* floor unless the RTT is > 41 ms */
+	w = window_for(100, 0, 0, &cap); /* floor unless the RTT is > 20 ms */
 	cr_assert_eq(w, 1u << 20, "100 Mbit/s over loopback: %u", w);
 	cr_assert_eq(cap, 16ull * (1u << 20) + 16ull * ((1u << 20) + (256u << 10)));
 	w = window_for(4000000000u, 0, 0, &cap);
