@@ -49,6 +49,8 @@ void tp_stripe_sockbuf(const struct tp_session *session, int fd)
 	tp_stripe_sockbuf_conf(&session->conf, fd);
 }
 
+#define TP_STRIPE_NOTSENT_LOWAT (128 << 10)
+
 void tp_stripe_sockbuf_conf(const struct tp_session_conf *conf, int fd)
 {
 	int size = (int)conf->sockbuf;
@@ -64,13 +66,20 @@ static int tp_stripe_attach(struct tp_stripe *stripe, int fd,
                             struct tp_error *err)
 {
 	struct tp_session *session = stripe->session;
-	int one = 1;
+	int one = 1, lowat = TP_STRIPE_NOTSENT_LOWAT;
 
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
 		close(fd);
 		return tp_error_set(err, -errno, "fcntl: %s", strerror(errno));
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/*
+	 * Keep what is queued in the kernel but not yet sent small: bulk
+	 * frames wait in the channels instead, where a control frame
+	 * overtakes them. A channel window of several MiB would otherwise
+	 * park seconds of bulk data in front of it.
+	 */
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
 	stripe->watch.fd = fd;
 	stripe->watch.events = 0;
 	stripe->rx_len = 0;

@@ -395,8 +395,9 @@ Test(transport_session, runner_publishes_stats, .timeout = 20)
 }
 
 /*
- * chan_window 0: the window is four times link_mbps times the round trip TCP
- * measured, from 1 MiB to 8 MiB, and both ends announce theirs in the
+ * chan_window 0 and link_mbps given: the window is four times link_mbps
+ * times the round trip TCP measured, 1 MiB to 8 MiB (1 MiB when the link
+ * rate is only assumed), and both ends announce theirs in the
  * hello. Loopback's round trip is microseconds: a 100 Mbit/s link gives the
  * floor, an absurdly fast one the ceiling; an explicit window is kept,
  * and an explicit session_cap bounds the auto window to a quarter of it.
@@ -432,6 +433,9 @@ Test(transport_session, window_from_bdp, .timeout = 20)
 	uint64_t cap;
 	uint32_t w;
 
+	w = window_for(0, 0, 0, &cap); /* link rate assumed: no sizing */
+	cr_assert_eq(w, 1u << 20, "assumed link: %u", w);
+	cr_assert_eq(cap, 64ull << 20);
 	w = window_for(100, 0, 0, &cap); /* floor unless the RTT is > 20 ms */
 	cr_assert_eq(w, 1u << 20, "100 Mbit/s over loopback: %u", w);
 	cr_assert_eq(cap, 16ull * (1u << 20) + 16ull * ((1u << 20) + (256u << 10)));
