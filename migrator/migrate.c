@@ -38,6 +38,7 @@
 #include "transport/tp_msg.h"
 
 #define MIG_POLL_MS        500    /* job statistics, at least this often */
+#define MIG_ABORT_WAIT_MS  30000  /* an aborted job must end within this */
 #define MIG_ANSWER_WAIT_MS 120000 /* the receiver creates disks first */
 #define MIG_RESULT_WAIT_MS 30000
 
@@ -75,6 +76,7 @@ struct mig_run {
 	/* the migration */
 	pthread_t thread;
 	atomic_bool finished;
+	bool stuck; /* the source's job outlived its abort: thread left */
 	virDomainPtr ddom;
 	struct hv_error merr;
 	atomic_bool switched; /* libvirt said: source paused for switchover */
@@ -481,6 +483,7 @@ static int mig_watch(struct mig_run *r)
 	struct tp_stats last = { 0 };
 	struct tp_error err = { 0 };
 	uint64_t limit_ms = 0, last_ms = mig_now_ms(), next = 0, now;
+	uint64_t abort_ms = 0;
 	bool aborted = false, switch_told = false;
 
 	pc.max_downtime_ms = r->o->max_downtime_ms;
@@ -511,6 +514,26 @@ static int mig_watch(struct mig_run *r)
 			aborted = true;
 		}
 		now = mig_now_ms();
+		if ((aborted || r->gave_up) && !abort_ms)
+			abort_ms = now;
+		/*
+		 * QEMU 7.2 can hang in a migration (multifd) and then never
+		 * finish cancelling it. The VM runs on at the source; say so
+		 * and stop waiting for a call that will not return.
+		 */
+		if (abort_ms && now - abort_ms > MIG_ABORT_WAIT_MS &&
+		    !r->finished) {
+			size_t n = strlen(r->reason);
+
+			snprintf(r->reason + n, sizeof(r->reason) - n,
+			         "%sthe source's migration job did not end "
+			         "within %d s of the abort (see 'virsh "
+			         "domjobinfo %s' there)",
+			         n ? "; " : "", MIG_ABORT_WAIT_MS / 1000,
+			         r->o->domain);
+			r->stuck = true;
+			break;
+		}
 		if (now < next || aborted || r->gave_up)
 			continue;
 		next = now + MIG_POLL_MS;
@@ -552,7 +575,10 @@ static int mig_run_migration(struct mig_run *r)
 	if (pthread_create(&r->thread, NULL, mig_migrate_main, r) != 0)
 		return mig_fail(r, MIG_EXIT_FAILED, "cannot start a thread");
 	mig_watch(r);
-	pthread_join(r->thread, NULL);
+	if (r->stuck)
+		pthread_detach(r->thread); /* blocked in libvirt; we exit */
+	else
+		pthread_join(r->thread, NULL);
 	if (cb >= 0)
 		virConnectDomainEventDeregisterAny(r->conn, cb);
 	return 0;
@@ -627,6 +653,8 @@ static void mig_cleanup(struct mig_run *r)
 	hv_domain_clear(&r->hdom);
 	free(r->xml);
 	free(r->inactive_xml);
+	if (r->stuck)
+		return; /* the migration thread still holds them */
 	if (r->dom)
 		virDomainFree(r->dom);
 	if (r->conn)
@@ -678,7 +706,7 @@ int mig_migrate(const struct mig_opts *o)
 		goto out;
 	}
 	rc = mig_run_migration(r);
-	if (r->dconn && !r->ddom) {
+	if (r->dconn && !r->ddom && !r->stuck) {
 		virConnectClose(r->dconn);
 		r->dconn = NULL;
 	}
@@ -691,9 +719,12 @@ int mig_migrate(const struct mig_opts *o)
 	} else if (rc == 0) {
 		mig_abort_remote(r, r->reason[0] ? r->reason : r->merr.msg);
 		mig_net_abort(r->net);
-		if (mig_cancelled)
+		if (mig_cancelled && !r->stuck)
 			rc = mig_fail(r, MIG_EXIT_CANCELLED,
 			              "cancelled; the migration was aborted");
+		else if (mig_cancelled)
+			rc = mig_fail(r, MIG_EXIT_CANCELLED, "cancelled: %s",
+			              r->reason);
 		else
 			rc = mig_fail(r, MIG_EXIT_FAILED, "%s",
 			              r->reason[0] ? r->reason : r->merr.msg);
