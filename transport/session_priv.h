@@ -178,7 +178,8 @@ struct tp_session {
 	uint32_t peer_max_raw;
 	uint32_t peer_window;
 	uint32_t peer_reorder_max;
-	bool window_auto; /* conf.chan_window (and session_cap) from the BDP */
+	bool window_auto; /* conf.chan_window (and session_cap) from the BDP,
+	                     once: left 0 and link_mbps given */
 	bool cap_auto;
 	bool link_assumed; /* conf.link_mbps is the default, not measured */
 	/* identity of the session across connections */
