@@ -84,6 +84,40 @@ void tp_ring_write(struct tp_ring *ring, const uint8_t *src, size_t n)
 	}
 }
 
+void tp_chan_flight_sent(struct tp_chan *chan, size_t raw, size_t wire)
+{
+	struct tp_flight *f;
+
+	chan->sent_raw += raw;
+	chan->sent_wire += wire;
+	if (chan->flight_len < TP_CHAN_FLIGHT)
+		chan->flight_len++;
+	f = &chan->flight[(chan->flight_head + chan->flight_len - 1) %
+	                  TP_CHAN_FLIGHT];
+	f->raw_end = chan->sent_raw;
+	f->wire_end = chan->sent_wire;
+}
+
+void tp_chan_flight_credit(struct tp_chan *chan, uint32_t increment)
+{
+	struct tp_flight *f;
+
+	chan->credited += increment;
+	while (chan->flight_len > 0) {
+		f = &chan->flight[chan->flight_head];
+		if (f->raw_end > chan->credited)
+			break;
+		chan->wire_acked = f->wire_end;
+		chan->flight_head = (chan->flight_head + 1) % TP_CHAN_FLIGHT;
+		chan->flight_len--;
+	}
+}
+
+uint64_t tp_chan_wire_in_flight(const struct tp_chan *chan)
+{
+	return chan->sent_wire - chan->wire_acked;
+}
+
 struct tp_chan *tp_chan_new(struct tp_session *session, uint32_t id,
                             const char *name, unsigned int priority,
                             int local_fd, uint64_t send_credit,
@@ -392,6 +426,7 @@ int tp_chan_recv(struct tp_chan *chan, const struct tp_frame_hdr *hdr,
 			                       tp_session_peer(session),
 			                       err.msg);
 		chan->send_credit += increment;
+		tp_chan_flight_credit(chan, increment);
 		if (chan->send_credit > UINT32_MAX)
 			return tp_session_fail(session, -EPROTO,
 			                       "peer %s: channel %u credit "

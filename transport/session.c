@@ -28,11 +28,13 @@
 
 #include "transport/session_priv.h"
 
-#define TP_DEFAULT_CHAN_WINDOW   (1u << 20) /* and the least an auto one */
-#define TP_CHAN_WINDOW_AUTO_MAX  (8u << 20)
+#define TP_DEFAULT_WIRE_WINDOW   (1u << 20) /* and the least an auto one */
+#define TP_WIRE_WINDOW_AUTO_MAX  (8u << 20)
+#define TP_RAW_PER_WIRE          4u /* chan_window: this many wire windows */
+#define TP_CHAN_WINDOW_MAX_AUTO  (16u << 20)
+#define TP_CREDIT_BATCH          (128u << 10) /* grant at least this often */
 #define TP_SESSION_CAP_CHANS     16u /* an auto session_cap holds these */
 #define TP_DEFAULT_CHAN_SEND_CAP (256u << 10)
-#define TP_DEFAULT_SESSION_CAP   (64ull << 20)
 #define TP_DEFAULT_MAX_FRAME     (64u << 10)
 #define TP_DEFAULT_KEEPALIVE_MS  1000u
 #define TP_DEFAULT_DEAD_MS       5000u
@@ -63,15 +65,40 @@ uint64_t tp_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * Credit counts raw bytes, and a channel moves at most a window of them
+ * per round trip: with a window of wire_window, data that compresses 2:1
+ * fills only half the wire. Four wire windows of raw credit keep the wire
+ * full up to 4:1, while the sender's own wire_window still bounds what
+ * queues in front of a control frame.
+ */
+static uint32_t tp_chan_window_for(uint32_t wire_window)
+{
+	uint64_t w = (uint64_t)wire_window * TP_RAW_PER_WIRE;
+
+	if (w > TP_CHAN_WINDOW_MAX_AUTO)
+		w = TP_CHAN_WINDOW_MAX_AUTO;
+	return w > wire_window ? (uint32_t)w : wire_window;
+}
+
+/* Room for TP_SESSION_CAP_CHANS channels and twice the replay buffer. */
+static uint64_t tp_session_cap_for(const struct tp_session_conf *conf)
+{
+	return 2ull * conf->replay_cap +
+	       TP_SESSION_CAP_CHANS *
+	           ((uint64_t)conf->chan_window + conf->chan_send_cap);
+}
+
 static int tp_session_conf_apply(struct tp_session_conf *conf,
                                  struct tp_error *err)
 {
+	if (!conf->wire_window)
+		conf->wire_window = conf->chan_window ? conf->chan_window
+		                                      : TP_DEFAULT_WIRE_WINDOW;
 	if (!conf->chan_window)
-		conf->chan_window = TP_DEFAULT_CHAN_WINDOW;
+		conf->chan_window = tp_chan_window_for(conf->wire_window);
 	if (!conf->chan_send_cap)
 		conf->chan_send_cap = TP_DEFAULT_CHAN_SEND_CAP;
-	if (!conf->session_cap)
-		conf->session_cap = TP_DEFAULT_SESSION_CAP;
 	if (!conf->max_frame)
 		conf->max_frame = TP_DEFAULT_MAX_FRAME;
 	if (!conf->keepalive_ms)
@@ -84,6 +111,8 @@ static int tp_session_conf_apply(struct tp_session_conf *conf,
 		conf->resume_timeout_ms = TP_DEFAULT_RESUME_MS;
 	if (!conf->replay_cap)
 		conf->replay_cap = TP_DEFAULT_REPLAY_CAP;
+	if (!conf->session_cap)
+		conf->session_cap = tp_session_cap_for(conf);
 	if (!conf->link_mbps)
 		conf->link_mbps = TP_DEFAULT_LINK_MBPS;
 	if (conf->stripes > TP_FRAME_STRIPE_MAX + 1)
@@ -113,6 +142,7 @@ static int tp_session_conf_apply(struct tp_session_conf *conf,
 		                    conf->max_frame, TP_FRAME_RAW_MIN_MAX,
 		                    TP_FRAME_RAW_MAX);
 	if (conf->chan_window < TP_FRAME_RAW_MIN_MAX ||
+	    conf->wire_window < TP_FRAME_RAW_MIN_MAX ||
 	    conf->chan_send_cap < TP_FRAME_RAW_MIN_MAX)
 		return tp_error_set(err, -EINVAL,
 		                    "channel buffers must be at least %u bytes",
@@ -186,8 +216,9 @@ struct tp_session *tp_session_new(const struct tp_session_conf *conf,
 	 * instead of 70).
 	 */
 	session->link_assumed = !session->conf.link_mbps;
-	session->window_auto =
-	    !session->conf.chan_window && !session->link_assumed;
+	session->window_auto = !session->conf.chan_window &&
+	                       !session->conf.wire_window &&
+	                       !session->link_assumed;
 	session->cap_auto = !session->conf.session_cap;
 	ret = tp_session_conf_apply(&session->conf, err);
 	if (ret < 0) {
@@ -422,7 +453,8 @@ static bool tp_session_fill_chan_control(struct tp_session *session,
 	if (chan->done)
 		return false;
 	if (chan->credit_owed > 0 && !chan->remote_eof &&
-	    chan->credit_owed >= session->conf.chan_window / 4) {
+	    (chan->credit_owed >= session->conf.chan_window / 4 ||
+	     chan->credit_owed >= TP_CREDIT_BATCH)) {
 		n = tp_frame_credit_encode(chan->credit_owed, p, NULL);
 		chan->credit_owed = 0;
 		return tp_session_emit(session, TP_FRAME_CREDIT, chan->id, 0,
@@ -441,7 +473,8 @@ static bool tp_session_fill_chan_control(struct tp_session *session,
 static bool tp_chan_can_send(const struct tp_chan *chan)
 {
 	return !chan->done && !chan->open_pending && chan->tx.len > 0 &&
-	       chan->send_credit > 0;
+	       chan->send_credit > 0 &&
+	       tp_chan_wire_in_flight(chan) < chan->session->conf.wire_window;
 }
 
 /* Bytes of the next DATA frame of chan. */
@@ -541,6 +574,7 @@ static bool tp_session_fill_data(struct tp_session *session,
 		return false;
 	tp_ring_consume(&chan->tx, n);
 	chan->send_credit -= n;
+	tp_chan_flight_sent(chan, n, TP_FRAME_HDR_LEN + wire_len);
 	tp_stats_add_tx(&chan->stats, n, TP_FRAME_HDR_LEN + wire_len);
 	tp_stats_add_tx(&session->stats, n, TP_FRAME_HDR_LEN + wire_len);
 	tp_chan_update(chan);
@@ -687,40 +721,42 @@ void tp_session_size_window(struct tp_session *session, int fd)
 	struct tp_session_conf *conf = &session->conf;
 	struct tcp_info info;
 	socklen_t len = sizeof(info);
-	uint64_t window = TP_DEFAULT_CHAN_WINDOW, room;
+	uint64_t wire = TP_DEFAULT_WIRE_WINDOW, window, room;
 
 	if (!session->window_auto)
 		return;
 	session->window_auto = false;
 	/*
-	 * A channel moves at most a window per round trip, and credit
-	 * comes back in quarters of it, a round trip late: four times the
-	 * bandwidth-delay product (Mbit/s times us over 8 is bytes) keeps
-	 * the link busy (twice was measured at 0.81 of a 100 Mbit/s, 50 ms
-	 * link). Credit counts raw bytes, so compression only helps.
+	 * A channel keeps at most a wire window in flight per round trip,
+	 * and credit comes back in batches, a round trip late: four times
+	 * the bandwidth-delay product (Mbit/s times us over 8 is bytes)
+	 * keeps the link busy (twice was measured at 0.81 of a 100 Mbit/s,
+	 * 50 ms link).
 	 */
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0)
-		window = (uint64_t)conf->link_mbps * info.tcpi_rtt / 2u;
-	if (window < TP_DEFAULT_CHAN_WINDOW)
-		window = TP_DEFAULT_CHAN_WINDOW;
-	if (window > TP_CHAN_WINDOW_AUTO_MAX)
-		window = TP_CHAN_WINDOW_AUTO_MAX;
-	window = (window + 65535u) & ~(uint64_t)65535u;
-	if (session->cap_auto) {
-		conf->session_cap =
-		    2ull * conf->replay_cap +
-		    TP_SESSION_CAP_CHANS * (window + conf->chan_send_cap);
-	} else {
+		wire = (uint64_t)conf->link_mbps * info.tcpi_rtt / 2u;
+	if (wire < TP_DEFAULT_WIRE_WINDOW)
+		wire = TP_DEFAULT_WIRE_WINDOW;
+	if (wire > TP_WIRE_WINDOW_AUTO_MAX)
+		wire = TP_WIRE_WINDOW_AUTO_MAX;
+	wire = (wire + 65535u) & ~(uint64_t)65535u;
+	window = tp_chan_window_for((uint32_t)wire);
+	if (!session->cap_auto) {
 		/* A cap the caller chose still holds a few channels. */
 		room = (conf->session_cap - 2ull * conf->replay_cap) / 4u;
 		room = room > conf->chan_send_cap ? room - conf->chan_send_cap
 		                                  : 0;
 		if (window > room)
 			window = room;
-		if (window < TP_DEFAULT_CHAN_WINDOW)
-			window = TP_DEFAULT_CHAN_WINDOW;
+		if (window < TP_DEFAULT_WIRE_WINDOW)
+			window = TP_DEFAULT_WIRE_WINDOW;
+		if (wire > window)
+			wire = window;
 	}
+	conf->wire_window = (uint32_t)wire;
 	conf->chan_window = (uint32_t)window;
+	if (session->cap_auto)
+		conf->session_cap = tp_session_cap_for(conf);
 }
 
 /* Stripes for a bandwidth-delay product measured on the first stripe. */

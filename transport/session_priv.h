@@ -132,6 +132,8 @@ TAILQ_HEAD(tp_replay_list, tp_replay);
 
 struct tp_registry;
 
+#define TP_CHAN_FLIGHT 64u /* frame records per channel in flight */
+
 struct tp_chan {
 	LIST_ENTRY(tp_chan) entry;
 	struct tp_session *session;
@@ -143,6 +145,19 @@ struct tp_chan {
 	struct tp_ring rx;     /* peer -> local fd */
 	uint64_t send_credit;  /* bytes the peer lets us send */
 	uint32_t credit_owed;  /* bytes drained locally, not yet granted */
+	/*
+	 * DATA frames in flight, for conf.wire_window: cumulative raw and
+	 * wire bytes at the end of each frame sent and not yet covered by
+	 * credit (the oldest first; when full, the newest absorbs the next
+	 * frame, which only overstates what is in flight).
+	 */
+	struct tp_flight {
+		uint64_t raw_end, wire_end;
+	} flight[TP_CHAN_FLIGHT];
+	unsigned int flight_head, flight_len;
+	uint64_t sent_raw, sent_wire; /* DATA frames, since the open */
+	uint64_t credited;            /* credit granted since the open */
+	uint64_t wire_acked;          /* sent_wire of the last covered frame */
 	bool open_pending;     /* OPEN frame still to send */
 	bool local_eof;        /* local fd reached EOF */
 	bool eof_sent;
@@ -178,8 +193,9 @@ struct tp_session {
 	uint32_t peer_max_raw;
 	uint32_t peer_window;
 	uint32_t peer_reorder_max;
-	bool window_auto; /* conf.chan_window (and session_cap) from the BDP,
-	                     once: left 0 and link_mbps given */
+	bool window_auto; /* conf.wire_window, chan_window (and session_cap)
+	                     from the BDP, once: both windows left 0 and
+	                     link_mbps given */
 	bool cap_auto;
 	bool link_assumed; /* conf.link_mbps is the default, not measured */
 	/* identity of the session across connections */
@@ -389,5 +405,11 @@ void tp_chan_check_done(struct tp_chan *chan);
 /* Frames from the peer for this channel. */
 int tp_chan_recv(struct tp_chan *chan, const struct tp_frame_hdr *hdr,
                  const uint8_t *payload);
+/* A DATA frame of raw bytes went out as wire bytes (header included). */
+void tp_chan_flight_sent(struct tp_chan *chan, size_t raw, size_t wire);
+/* The peer granted credit: frames it covers are no longer in flight. */
+void tp_chan_flight_credit(struct tp_chan *chan, uint32_t increment);
+/* Wire bytes of the frames still in flight. */
+uint64_t tp_chan_wire_in_flight(const struct tp_chan *chan);
 
 #endif

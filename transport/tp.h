@@ -87,20 +87,26 @@ struct tp_session_conf {
 	struct tp_tls_conf tls;
 	unsigned int codec;        /* TP_CODEC_* [raw] */
 	int codec_level;           /* [codec default]; unused by AUTO */
-	uint32_t chan_window;      /* receive buffer and credit per channel
-	                              [1 MiB; when link_mbps is given, four
-	                              times it times the round trip TCP
-	                              measured before the hello, 1 MiB to
-	                              8 MiB: more throughput on long fat
-	                              links, but a control frame may wait
-	                              behind that much bulk data] */
+	uint32_t chan_window;      /* receive buffer and credit per channel,
+	                              in raw bytes [four times wire_window,
+	                              at most 16 MiB: room for data that
+	                              compresses 4:1 to keep wire_window on
+	                              the wire] */
+	uint32_t wire_window;      /* wire bytes a channel may have in
+	                              flight: sent, not yet drained at the
+	                              far end [chan_window when that was
+	                              given, else 1 MiB; when link_mbps is
+	                              given, four times it times the round
+	                              trip TCP measured before the hello,
+	                              1 MiB to 8 MiB: more throughput on long
+	                              fat links, but a control frame may
+	                              wait behind that much bulk data] */
 	uint32_t chan_send_cap;    /* bytes read from a local fd, not yet
 	                              sent [256 KiB] */
-	uint64_t session_cap;      /* all channel buffers together [64 MiB;
-	                              with a sized chan_window, room for 16
-	                              channels and twice replay_cap; a cap
-	                              given here also limits that window to
-	                              a quarter of it] */
+	uint64_t session_cap;      /* all channel buffers together [room
+	                              for 16 channels and twice replay_cap;
+	                              a cap given here also limits a sized
+	                              chan_window to a quarter of it] */
 	uint32_t max_frame;        /* raw bytes per DATA frame [64 KiB] */
 	unsigned int keepalive_ms; /* ping interval [1000] */
 	unsigned int dead_ms;      /* peer silent this long is dead [5000] */

@@ -229,6 +229,83 @@ Test(transport_session, slow_reader_backpressure, .timeout = 20)
 	free(back);
 }
 
+/*
+ * Credit counts raw bytes; the sender also keeps at most wire_window
+ * bytes of frames in flight. Nobody reads the far end: the producer
+ * stalls with at most a wire window (plus the frame that crossed it) of
+ * frames in flight. Incompressible data stalls there, far below the raw
+ * credit; data that compresses 2:1 gets more raw bytes in flight than the
+ * wire window, which is what keeps a long link full.
+ */
+static void wire_window_bounds(bool compressible, uint64_t *raw_in_flight)
+{
+	const size_t len = 8u << 20;
+	const uint32_t wire_window = 128u << 10, raw_window = 2u << 20;
+	uint8_t *data = malloc(len), *back = malloc(len);
+	struct tp_session_conf conf;
+	struct tt_client cl = { 0 };
+	struct tt_writer w = { 0 };
+	struct tt_server srv;
+	struct tp_chan *chan;
+	uint64_t wire;
+	size_t stalled;
+	int app_fd;
+
+	cr_assert(data && back);
+	fill(data, len, compressible);
+	conf_psk(&conf, TP_CODEC_ZSTD);
+	conf.chan_window = raw_window;
+	conf.wire_window = wire_window;
+	tt_server_start(&srv, &conf);
+	cl.session = tt_connect_ok(&conf, &srv);
+	cr_assert_eq(cl.session->conf.wire_window, wire_window);
+	chan = tt_chan_open_pair(cl.session, "hold", &app_fd);
+	tt_client_start(&cl);
+	tt_writer_start(&w, app_fd, data, len);
+	do { /* until the producer stalls */
+		stalled = w.written;
+		usleep(300000);
+	} while (w.written != stalled);
+	wire = tp_chan_wire_in_flight(chan);
+	*raw_in_flight = cl.session->peer_window - chan->send_credit;
+	cr_log_info("%s: %llu raw and %llu wire bytes in flight at the stall",
+	            compressible ? "compressible" : "random",
+	            (unsigned long long)*raw_in_flight,
+	            (unsigned long long)wire);
+	cr_assert_gt(wire, 0);
+	cr_assert_leq(wire, wire_window + TP_FRAME_HDR_LEN + (64u << 10),
+	              "wire in flight %llu", (unsigned long long)wire);
+	cr_assert_leq(*raw_in_flight, raw_window);
+
+	/* Read everything: it arrives whole and in order. */
+	cr_assert_geq(held_fd, 0);
+	fcntl(held_fd, F_SETFL, O_NONBLOCK);
+	cr_assert_eq(tt_read_all(held_fd, back, len), len);
+	cr_assert(memcmp(data, back, len) == 0, "data differs");
+	pthread_join(w.thread, NULL);
+	tt_client_stop(&cl);
+	tp_session_free(cl.session);
+	tt_server_stop(&srv);
+	close(held_fd);
+	close(app_fd);
+	free(data);
+	free(back);
+}
+
+Test(transport_session, wire_window_bounds_flight, .timeout = 30)
+{
+	uint64_t random_raw, packed_raw;
+
+	wire_window_bounds(false, &random_raw);
+	cr_assert_leq(random_raw, (128u << 10) + (64u << 10),
+	              "random data: %llu raw in flight",
+	              (unsigned long long)random_raw);
+	wire_window_bounds(true, &packed_raw);
+	cr_assert_gt(packed_raw, (128u << 10) * 3 / 2,
+	             "compressible data: only %llu raw in flight",
+	             (unsigned long long)packed_raw);
+}
+
 Test(transport_session, refused_channel_is_reset, .timeout = 10)
 {
 	struct tp_session_conf conf;
@@ -395,20 +472,27 @@ Test(transport_session, runner_publishes_stats, .timeout = 20)
 }
 
 /*
- * chan_window 0 and link_mbps given: the window is four times link_mbps
- * times the round trip TCP measured, 1 MiB to 8 MiB (1 MiB when the link
- * rate is only assumed), and both ends announce theirs in the
- * hello. Loopback's round trip is microseconds: a 100 Mbit/s link gives the
- * floor, an absurdly fast one the ceiling; an explicit window is kept,
- * and an explicit session_cap bounds the auto window to a quarter of it.
+ * Both windows 0 and link_mbps given: the wire window is four times
+ * link_mbps times the round trip TCP measured, 1 MiB to 8 MiB (1 MiB when
+ * the link rate is only assumed); the raw window (chan_window, the credit
+ * each end announces in its hello) is four wire windows, at most 16 MiB.
+ * Loopback's round trip is microseconds: a 100 Mbit/s link gives the
+ * floor, an absurdly fast one the ceiling. An explicit chan_window is
+ * kept and is also the wire window; an explicit session_cap bounds the
+ * sized window to a quarter of it.
  */
-static uint32_t window_for(uint32_t link_mbps, uint32_t window, uint64_t cap,
-                           uint64_t *session_cap)
+struct windows {
+	uint32_t chan, wire, peer;
+	uint64_t cap;
+};
+
+static struct windows windows_for(uint32_t link_mbps, uint32_t window,
+                                  uint64_t cap)
 {
 	struct tp_session_conf conf = { 0 };
 	struct tt_server srv;
 	struct tp_session *s;
-	uint32_t got, peer;
+	struct windows w;
 
 	conf_psk(&conf, TP_CODEC_RAW);
 	conf.link_mbps = link_mbps;
@@ -416,36 +500,47 @@ static uint32_t window_for(uint32_t link_mbps, uint32_t window, uint64_t cap,
 	conf.session_cap = cap;
 	tt_server_start(&srv, &conf);
 	s = tt_connect_ok(&conf, &srv);
-	got = s->conf.chan_window;
-	peer = s->peer_window;
-	*session_cap = s->conf.session_cap;
+	w.chan = s->conf.chan_window;
+	w.wire = s->conf.wire_window;
+	w.peer = s->peer_window;
+	w.cap = s->conf.session_cap;
 	tp_session_free(s);
 	tt_server_stop(&srv);
-	cr_assert_eq(got % 65536u, 0, "window %u", got);
+	cr_assert_eq(w.chan % 65536u, 0, "window %u", w.chan);
+	cr_assert_leq(w.wire, w.chan);
 	/* The server sized its own from the same link: the same bounds. */
-	cr_assert_geq(peer, 1u << 20);
-	cr_assert_leq(peer, 8u << 20);
-	return got;
+	cr_assert_geq(w.peer, 1u << 20);
+	cr_assert_leq(w.peer, 16u << 20);
+	return w;
 }
+
+#define SEND_CAP (256ull << 10)
+#define CAP_FOR(chan) (16ull * (1u << 20) + 16ull * ((chan) + SEND_CAP))
 
 Test(transport_session, window_from_bdp, .timeout = 20)
 {
-	uint64_t cap;
-	uint32_t w;
+	struct windows w;
 
-	w = window_for(0, 0, 0, &cap); /* link rate assumed: no sizing */
-	cr_assert_eq(w, 1u << 20, "assumed link: %u", w);
-	cr_assert_eq(cap, 64ull << 20);
-	w = window_for(100, 0, 0, &cap); /* floor unless the RTT is > 20 ms */
-	cr_assert_eq(w, 1u << 20, "100 Mbit/s over loopback: %u", w);
-	cr_assert_eq(cap, 16ull * (1u << 20) + 16ull * ((1u << 20) + (256u << 10)));
-	w = window_for(4000000000u, 0, 0, &cap);
-	cr_assert_eq(w, 8u << 20, "4 Pbit/s: %u", w);
-	cr_assert_eq(cap, 16ull * (1u << 20) + 16ull * ((8u << 20) + (256u << 10)));
-	w = window_for(4000000000u, 3u << 20, 0, &cap);
-	cr_assert_eq(w, 3u << 20, "explicit window: %u", w);
-	cr_assert_eq(cap, 64ull << 20, "explicit window keeps the old cap");
-	w = window_for(4000000000u, 0, 32ull << 20, &cap);
-	cr_assert_eq(w, (4u << 20) - (256u << 10), "cap 32 MiB: %u", w);
-	cr_assert_eq(cap, 32ull << 20);
+	w = windows_for(0, 0, 0); /* link rate assumed: no sizing */
+	cr_assert_eq(w.wire, 1u << 20, "assumed link: wire %u", w.wire);
+	cr_assert_eq(w.chan, 4u << 20, "assumed link: raw %u", w.chan);
+	cr_assert_eq(w.peer, 4u << 20, "the peer's: %u", w.peer);
+	cr_assert_eq(w.cap, CAP_FOR(4ull << 20));
+	w = windows_for(100, 0, 0); /* floor unless the RTT is > 20 ms */
+	cr_assert_eq(w.wire, 1u << 20, "100 Mbit/s over loopback: %u", w.wire);
+	cr_assert_eq(w.chan, 4u << 20);
+	cr_assert_eq(w.cap, CAP_FOR(4ull << 20));
+	w = windows_for(4000000000u, 0, 0);
+	cr_assert_eq(w.wire, 8u << 20, "4 Pbit/s: wire %u", w.wire);
+	cr_assert_eq(w.chan, 16u << 20, "4 Pbit/s: raw %u", w.chan);
+	cr_assert_eq(w.cap, CAP_FOR(16ull << 20));
+	w = windows_for(4000000000u, 3u << 20, 0);
+	cr_assert_eq(w.chan, 3u << 20, "explicit window: %u", w.chan);
+	cr_assert_eq(w.wire, 3u << 20, "explicit window: wire %u", w.wire);
+	cr_assert_eq(w.cap, CAP_FOR(3ull << 20));
+	w = windows_for(4000000000u, 0, 32ull << 20);
+	cr_assert_eq(w.chan, (4u << 20) - (256u << 10), "cap 32 MiB: %u",
+	             w.chan);
+	cr_assert_eq(w.wire, (4u << 20) - (256u << 10));
+	cr_assert_eq(w.cap, 32ull << 20);
 }
