@@ -711,6 +711,11 @@ int mig_migrate(const struct mig_opts *o)
 		r->dconn = NULL;
 	}
 	if (rc == 0 && r->ddom) {
+		mig_events_log(r->ev, "info",
+		               "libvirt finished the migration (%" PRIu64
+		               " ms after the switchover began); confirming "
+		               "with the receiver",
+		               r->switched ? mig_now_ms() - r->switch_ms : 0);
 		virDomainFree(r->ddom);
 		r->ddom = NULL;
 		virConnectClose(r->dconn);

@@ -176,57 +176,89 @@ Test(transport_session, round_trip_auto_random, .timeout = 20)
 	round_trip(TP_CODEC_AUTO, false);
 }
 
+/*
+ * A channel whose far end nobody reads ("hold"), fed len bytes of fill()
+ * by a writer thread; held_drain then reads them all at the far end.
+ */
+struct held {
+	size_t len;
+	uint8_t *data, *back;
+	struct tt_client cl;
+	struct tt_writer w;
+	struct tt_server srv;
+	struct tp_chan *chan;
+	int app_fd;
+};
+
+static void held_start(struct held *h, const struct tp_session_conf *conf,
+                       size_t len, bool compressible, int sndbuf)
+{
+	memset(h, 0, sizeof(*h));
+	h->len = len;
+	h->data = malloc(len);
+	h->back = malloc(len);
+	cr_assert(h->data && h->back);
+	fill(h->data, len, compressible);
+	tt_server_start(&h->srv, conf);
+	h->cl.session = tt_connect_ok(conf, &h->srv);
+	h->chan = tt_chan_open_pair(h->cl.session, "hold", &h->app_fd);
+	if (sndbuf)
+		setsockopt(h->app_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+		           sizeof(sndbuf));
+	tt_client_start(&h->cl);
+	tt_writer_start(&h->w, h->app_fd, h->data, len);
+}
+
+/* Read everything at the far end: it arrives whole and in order. */
+static void held_drain(struct held *h)
+{
+	cr_assert_geq(held_fd, 0);
+	fcntl(held_fd, F_SETFL, O_NONBLOCK);
+	cr_assert_eq(tt_read_all(held_fd, h->back, h->len), h->len);
+	cr_assert(memcmp(h->data, h->back, h->len) == 0, "data differs");
+	pthread_join(h->w.thread, NULL);
+}
+
+static void held_stop(struct held *h)
+{
+	tt_client_stop(&h->cl);
+	tp_session_free(h->cl.session);
+	tt_server_stop(&h->srv);
+	close(held_fd);
+	close(h->app_fd);
+	free(h->data);
+	free(h->back);
+}
+
 Test(transport_session, slow_reader_backpressure, .timeout = 20)
 {
-	const size_t len = 16u << 20, cap = 64u << 10;
-	uint8_t *data = malloc(len), *back = malloc(len);
+	const size_t cap = 64u << 10;
 	struct tp_session_conf conf;
-	struct tt_client cl = { 0 };
-	struct tt_writer w = { 0 };
-	struct tt_server srv;
-	int app_fd, small = 32768;
+	struct held h;
 	size_t stalled;
 
-	cr_assert(data && back);
-	fill(data, len, false);
 	conf_psk(&conf, TP_CODEC_RAW);
 	conf.chan_window = cap;
 	conf.chan_send_cap = cap;
-	tt_server_start(&srv, &conf);
-	cl.session = tt_connect_ok(&conf, &srv);
-	tt_chan_open_pair(cl.session, "hold", &app_fd);
-	setsockopt(app_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
-	tt_client_start(&cl);
-	tt_writer_start(&w, app_fd, data, len);
+	held_start(&h, &conf, 16u << 20, false, 32768);
 
 	/* Nobody reads the far end: the producer must stall. */
 	usleep(500000);
-	stalled = w.written;
+	stalled = h.w.written;
 	cr_log_info("producer stalled after %zu bytes; client held %zu, "
 	            "server held %zu",
-	            stalled, cl.max_buffered, srv.max_buffered);
+	            stalled, h.cl.max_buffered, h.srv.max_buffered);
 	cr_assert_lt(stalled, 2u << 20, "producer not backpressured: %zu",
 	             stalled);
-	cr_assert_leq(cl.max_buffered, 2 * cap);
-	cr_assert_leq(srv.max_buffered, 2 * cap);
+	cr_assert_leq(h.cl.max_buffered, 2 * cap);
+	cr_assert_leq(h.srv.max_buffered, 2 * cap);
 	usleep(100000);
-	cr_assert_lt(w.written - stalled, 256u << 10, "still flowing");
+	cr_assert_lt(h.w.written - stalled, 256u << 10, "still flowing");
 
-	/* Now read: everything arrives, in order. */
-	cr_assert_geq(held_fd, 0);
-	fcntl(held_fd, F_SETFL, O_NONBLOCK);
-	cr_assert_eq(tt_read_all(held_fd, back, len), len);
-	cr_assert(memcmp(data, back, len) == 0, "data differs");
-	pthread_join(w.thread, NULL);
-	cr_assert_leq(cl.max_buffered, 2 * cap);
-	cr_assert_leq(srv.max_buffered, 2 * cap);
-	tt_client_stop(&cl);
-	tp_session_free(cl.session);
-	tt_server_stop(&srv);
-	close(held_fd);
-	close(app_fd);
-	free(data);
-	free(back);
+	held_drain(&h);
+	cr_assert_leq(h.cl.max_buffered, 2 * cap);
+	cr_assert_leq(h.srv.max_buffered, 2 * cap);
+	held_stop(&h);
 }
 
 /*
@@ -239,35 +271,23 @@ Test(transport_session, slow_reader_backpressure, .timeout = 20)
  */
 static void wire_window_bounds(bool compressible, uint64_t *raw_in_flight)
 {
-	const size_t len = 8u << 20;
 	const uint32_t wire_window = 128u << 10, raw_window = 2u << 20;
-	uint8_t *data = malloc(len), *back = malloc(len);
 	struct tp_session_conf conf;
-	struct tt_client cl = { 0 };
-	struct tt_writer w = { 0 };
-	struct tt_server srv;
-	struct tp_chan *chan;
+	struct held h;
 	uint64_t wire;
 	size_t stalled;
-	int app_fd;
 
-	cr_assert(data && back);
-	fill(data, len, compressible);
 	conf_psk(&conf, TP_CODEC_ZSTD);
 	conf.chan_window = raw_window;
 	conf.wire_window = wire_window;
-	tt_server_start(&srv, &conf);
-	cl.session = tt_connect_ok(&conf, &srv);
-	cr_assert_eq(cl.session->conf.wire_window, wire_window);
-	chan = tt_chan_open_pair(cl.session, "hold", &app_fd);
-	tt_client_start(&cl);
-	tt_writer_start(&w, app_fd, data, len);
+	held_start(&h, &conf, 8u << 20, compressible, 0);
+	cr_assert_eq(h.cl.session->conf.wire_window, wire_window);
 	do { /* until the producer stalls */
-		stalled = w.written;
+		stalled = h.w.written;
 		usleep(300000);
-	} while (w.written != stalled);
-	wire = tp_chan_wire_in_flight(chan);
-	*raw_in_flight = cl.session->peer_window - chan->send_credit;
+	} while (h.w.written != stalled);
+	wire = tp_chan_wire_in_flight(h.chan);
+	*raw_in_flight = h.cl.session->peer_window - h.chan->send_credit;
 	cr_log_info("%s: %llu raw and %llu wire bytes in flight at the stall",
 	            compressible ? "compressible" : "random",
 	            (unsigned long long)*raw_in_flight,
@@ -276,20 +296,8 @@ static void wire_window_bounds(bool compressible, uint64_t *raw_in_flight)
 	cr_assert_leq(wire, wire_window + TP_FRAME_HDR_LEN + (64u << 10),
 	              "wire in flight %llu", (unsigned long long)wire);
 	cr_assert_leq(*raw_in_flight, raw_window);
-
-	/* Read everything: it arrives whole and in order. */
-	cr_assert_geq(held_fd, 0);
-	fcntl(held_fd, F_SETFL, O_NONBLOCK);
-	cr_assert_eq(tt_read_all(held_fd, back, len), len);
-	cr_assert(memcmp(data, back, len) == 0, "data differs");
-	pthread_join(w.thread, NULL);
-	tt_client_stop(&cl);
-	tp_session_free(cl.session);
-	tt_server_stop(&srv);
-	close(held_fd);
-	close(app_fd);
-	free(data);
-	free(back);
+	held_drain(&h);
+	held_stop(&h);
 }
 
 Test(transport_session, wire_window_bounds_flight, .timeout = 30)
