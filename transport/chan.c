@@ -84,18 +84,16 @@ void tp_ring_write(struct tp_ring *ring, const uint8_t *src, size_t n)
 	}
 }
 
-void tp_chan_flight_sent(struct tp_chan *chan, size_t raw, size_t wire)
+void tp_chan_flight_sent(struct tp_chan *chan)
 {
 	struct tp_flight *f;
 
-	chan->sent_raw += raw;
-	chan->sent_wire += wire;
 	if (chan->flight_len < TP_CHAN_FLIGHT)
 		chan->flight_len++;
 	f = &chan->flight[(chan->flight_head + chan->flight_len - 1) %
 	                  TP_CHAN_FLIGHT];
-	f->raw_end = chan->sent_raw;
-	f->wire_end = chan->sent_wire;
+	f->raw_end = chan->stats.tx_raw;
+	f->wire_end = chan->stats.tx_wire;
 }
 
 void tp_chan_flight_credit(struct tp_chan *chan, uint32_t increment)
@@ -115,7 +113,7 @@ void tp_chan_flight_credit(struct tp_chan *chan, uint32_t increment)
 
 uint64_t tp_chan_wire_in_flight(const struct tp_chan *chan)
 {
-	return chan->sent_wire - chan->wire_acked;
+	return chan->stats.tx_wire - chan->wire_acked;
 }
 
 struct tp_chan *tp_chan_new(struct tp_session *session, uint32_t id,

@@ -574,8 +574,8 @@ static bool tp_session_fill_data(struct tp_session *session,
 		return false;
 	tp_ring_consume(&chan->tx, n);
 	chan->send_credit -= n;
-	tp_chan_flight_sent(chan, n, TP_FRAME_HDR_LEN + wire_len);
 	tp_stats_add_tx(&chan->stats, n, TP_FRAME_HDR_LEN + wire_len);
+	tp_chan_flight_sent(chan);
 	tp_stats_add_tx(&session->stats, n, TP_FRAME_HDR_LEN + wire_len);
 	tp_chan_update(chan);
 	return true;

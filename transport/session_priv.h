@@ -146,18 +146,17 @@ struct tp_chan {
 	uint64_t send_credit;  /* bytes the peer lets us send */
 	uint32_t credit_owed;  /* bytes drained locally, not yet granted */
 	/*
-	 * DATA frames in flight, for conf.wire_window: cumulative raw and
-	 * wire bytes at the end of each frame sent and not yet covered by
-	 * credit (the oldest first; when full, the newest absorbs the next
-	 * frame, which only overstates what is in flight).
+	 * DATA frames in flight, for conf.wire_window: stats.tx_raw and
+	 * stats.tx_wire at the end of each frame sent and not yet covered
+	 * by credit (the oldest first; when full, the newest absorbs the
+	 * next frame, which only overstates what is in flight).
 	 */
 	struct tp_flight {
 		uint64_t raw_end, wire_end;
 	} flight[TP_CHAN_FLIGHT];
 	unsigned int flight_head, flight_len;
-	uint64_t sent_raw, sent_wire; /* DATA frames, since the open */
-	uint64_t credited;            /* credit granted since the open */
-	uint64_t wire_acked;          /* sent_wire of the last covered frame */
+	uint64_t credited;   /* credit granted since the open */
+	uint64_t wire_acked; /* stats.tx_wire of the last covered frame */
 	bool open_pending;     /* OPEN frame still to send */
 	bool local_eof;        /* local fd reached EOF */
 	bool eof_sent;
@@ -405,8 +404,8 @@ void tp_chan_check_done(struct tp_chan *chan);
 /* Frames from the peer for this channel. */
 int tp_chan_recv(struct tp_chan *chan, const struct tp_frame_hdr *hdr,
                  const uint8_t *payload);
-/* A DATA frame of raw bytes went out as wire bytes (header included). */
-void tp_chan_flight_sent(struct tp_chan *chan, size_t raw, size_t wire);
+/* A DATA frame went out, already counted in chan->stats. */
+void tp_chan_flight_sent(struct tp_chan *chan);
 /* The peer granted credit: frames it covers are no longer in flight. */
 void tp_chan_flight_credit(struct tp_chan *chan, uint32_t increment);
 /* Wire bytes of the frames still in flight. */
