@@ -13,6 +13,8 @@ PKGS=(
 	# lab: hypervisor, daemons, namespaces, relays, measurements
 	libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
 	iproute2 iputils-ping ethtool socat iperf3 util-linux procps psmisc
+	# each site's libvirtd runs under tini as child subreaper (scripts/lab)
+	tini
 	# test guest; its boot disk (scripts/mkbootdisk): SYSLINUX, installed
 	# through mtools, on a FAT made by mkfs.vfat, behind an MBR from sfdisk
 	busybox-static cpio xz-utils zstd kmod
