@@ -52,8 +52,21 @@ static const struct tp_codec_auto_cand tp_auto_cands[TP_AUTO_CANDIDATES] = {
 	{ TP_CODEC_ZSTD, 3, 0, 0 },
 };
 
+/*
+ * Decayed sums of what the samples of one candidate took and gave: the
+ * ratio is raw over wire and the speed raw over CPU time, so a frame of
+ * zeros (a thousandfold) counts by its bytes, not as one ratio among
+ * equals that would swamp the average.
+ */
+struct tp_auto_sums {
+	double raw;
+	double wire;
+	double cpu_s;
+};
+
 struct tp_codec_auto {
 	struct tp_codec_auto_cand cands[TP_AUTO_CANDIDATES];
+	struct tp_auto_sums sums[TP_AUTO_CANDIDATES];
 	const struct tp_codec_ops *ops[TP_AUTO_CANDIDATES]; /* NULL: raw */
 	void *state[TP_AUTO_CANDIDATES];
 	unsigned int count;
@@ -113,35 +126,49 @@ void tp_codec_auto_free(struct tp_codec_auto *autoc)
 	errno = saved_errno;
 }
 
-static void tp_auto_average(double *avg, double sample)
+static void tp_auto_decay(double *sum, double sample, bool first)
 {
-	*avg = *avg > 0 ? *avg + TP_AUTO_EWMA * (sample - *avg) : sample;
+	*sum = first ? sample : *sum + TP_AUTO_EWMA * (sample - *sum);
 }
 
-/* Compress raw with every candidate; average speed and ratio. */
+/* Compress raw with every candidate; update its sums, speed and ratio. */
 static void tp_auto_sample(struct tp_codec_auto *autoc, const uint8_t *raw,
                            size_t len, uint8_t *scratch)
 {
 	struct tp_codec_auto_cand *cand;
+	struct tp_auto_sums *sums;
 	double start, cpu;
 	unsigned int i;
 	ssize_t n;
+	bool first;
 
 	for (i = 1; i < autoc->count; i++) {
 		cand = &autoc->cands[i];
+		sums = &autoc->sums[i];
 		start = tp_auto_cpu_s();
 		n = autoc->ops[i]->compress(autoc->state[i], raw, len, scratch,
 		                            len - 1);
 		cpu = tp_auto_cpu_s() - start;
 		if (n < 0)
 			continue;
-		/* Did not fit: the raw bypass sends it as it is. */
-		tp_auto_average(&cand->ratio,
-		                n > 0 ? (double)len / (double)n : 1.0);
 		if (cpu < 1e-7)
 			cpu = 1e-7;
-		tp_auto_average(&cand->speed, (double)len / cpu);
+		first = sums->raw <= 0;
+		tp_auto_decay(&sums->raw, (double)len, first);
+		/* Did not fit: the raw bypass sends it as it is. */
+		tp_auto_decay(&sums->wire, n > 0 ? (double)n : (double)len,
+		              first);
+		tp_auto_decay(&sums->cpu_s, cpu, first);
+		cand->ratio = sums->raw / sums->wire;
+		cand->speed = sums->raw / sums->cpu_s;
 	}
+}
+
+const struct tp_codec_auto_cand *
+tp_codec_auto_cands(const struct tp_codec_auto *autoc, unsigned int *count)
+{
+	*count = autoc->count;
+	return autoc->cands;
 }
 
 bool tp_codec_auto_frame(struct tp_codec_auto *autoc, const uint8_t *raw,

@@ -3,7 +3,9 @@
  *
  * Every TP_AUTO_SAMPLE_EVERY frames, the sender compresses one frame with
  * each candidate (raw, LZ4-1, zstd-1, zstd-3), timing it on the thread's
- * CPU clock; the averages of ratio and speed feed a pure policy,
+ * CPU clock. Decayed sums of raw bytes, wire bytes and CPU time give each
+ * candidate's ratio and speed (byte-weighted, so one frame of zeros does
+ * not swamp them), which feed a pure policy,
  * tp_codec_auto_pick(), together with the measured wire rate. The policy
  * models the goodput of each candidate as
  *
@@ -65,5 +67,9 @@ void tp_codec_auto_free(struct tp_codec_auto *autoc);
 bool tp_codec_auto_frame(struct tp_codec_auto *autoc, const uint8_t *raw,
                          size_t len, uint8_t *scratch, double wire_Bps,
                          unsigned int *codec, int *level);
+
+/* The candidates and what has been measured of them, for tests and logs. */
+const struct tp_codec_auto_cand *
+tp_codec_auto_cands(const struct tp_codec_auto *autoc, unsigned int *count);
 
 #endif

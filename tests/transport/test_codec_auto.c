@@ -118,3 +118,55 @@ Test(transport_codec_auto, frame_samples_and_switches)
 	tp_codec_auto_free(a);
 	tp_codec_auto_free(NULL);
 }
+
+/* Feed 64 * samples frames; sampled frame k is zeros when zeros_every
+ * divides k + 1 (0: never), else data. Returns zstd-1's measured ratio. */
+static double sampled_zstd1_ratio(const uint8_t *data, size_t len,
+                                  unsigned int samples,
+                                  unsigned int zeros_every)
+{
+	static uint8_t zeros[65536], scratch[65536];
+	const struct tp_codec_auto_cand *cands;
+	struct tp_codec_auto *a = tp_codec_auto_new(0x3);
+	unsigned int codec, count, k, f;
+	double ratio = 0;
+	int level;
+
+	cr_assert(a);
+	for (k = 0; k < samples; k++)
+		for (f = 0; f < TP_AUTO_SAMPLE_EVERY; f++)
+			tp_codec_auto_frame(
+			    a, zeros_every && (k + 1) % zeros_every == 0 ? zeros
+			                                                 : data,
+			    len, scratch, 100 * MBIT, &codec, &level);
+	cands = tp_codec_auto_cands(a, &count);
+	for (k = 0; k < count; k++)
+		if (cands[k].codec == TP_CODEC_ZSTD && cands[k].level == 1)
+			ratio = cands[k].ratio;
+	tp_codec_auto_free(a);
+	return ratio;
+}
+
+/*
+ * A migration stream mixes zero pages (a thousandfold) with real ones.
+ * The measured ratio must be what the bytes give, not an average of
+ * per-frame ratios that one zero frame swamps: every other sample zeros
+ * gives about twice the data's own ratio, not hundreds.
+ */
+Test(transport_codec_auto, ratio_weighs_bytes)
+{
+	static uint8_t data[65536];
+	double alone, mixed;
+	uint32_t seed = 7;
+
+	for (size_t i = 0; i < sizeof(data); i++) {
+		seed = seed * 1103515245u + 12345u;
+		data[i] = "ACGT"[(seed >> 16) % 4];
+	}
+	alone = sampled_zstd1_ratio(data, sizeof(data), 8, 0);
+	cr_assert_gt(alone, 1.5, "4-symbol data: zstd-1 ratio %.2f", alone);
+	mixed = sampled_zstd1_ratio(data, sizeof(data), 8, 2);
+	cr_expect(mixed > 1.5 * alone && mixed < 2.5 * alone,
+	          "half the samples zeros: ratio %.2f, data alone %.2f", mixed,
+	          alone);
+}
