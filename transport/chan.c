@@ -94,11 +94,13 @@ void tp_chan_flight_sent(struct tp_chan *chan)
 	                  TP_CHAN_FLIGHT];
 	f->raw_end = chan->stats.tx_raw;
 	f->wire_end = chan->stats.tx_wire;
+	f->sent_ns = tp_now_ns();
 }
 
 void tp_chan_flight_credit(struct tp_chan *chan, uint32_t increment)
 {
 	struct tp_flight *f;
+	uint64_t sent_ns = 0;
 
 	chan->credited += increment;
 	while (chan->flight_len > 0) {
@@ -106,9 +108,14 @@ void tp_chan_flight_credit(struct tp_chan *chan, uint32_t increment)
 		if (f->raw_end > chan->credited)
 			break;
 		chan->wire_acked = f->wire_end;
+		sent_ns = f->sent_ns;
 		chan->flight_head = (chan->flight_head + 1) % TP_CHAN_FLIGHT;
 		chan->flight_len--;
 	}
+	if (sent_ns && chan->wwin.grow)
+		tp_wwin_covered(&chan->wwin, tp_now_ns(), sent_ns,
+		                chan->wire_acked,
+		                tp_session_path_rtt(chan->session));
 }
 
 uint64_t tp_chan_wire_in_flight(const struct tp_chan *chan)
@@ -152,6 +159,12 @@ struct tp_chan *tp_chan_new(struct tp_session *session, uint32_t id,
 	chan->priority = (uint8_t)priority;
 	snprintf(chan->name, sizeof(chan->name), "%s", name);
 	chan->send_credit = send_credit;
+	/* Never more on the wire than the far end's raw credit allows. */
+	tp_wwin_init(&chan->wwin, session->conf.wire_window,
+	             send_credit < TP_WWIN_MAX
+	                 ? (uint32_t)send_credit
+	                 : TP_WWIN_MAX,
+	             session->wire_grow);
 	chan->watch.kind = TP_WATCH_CHAN;
 	chan->watch.owner = chan;
 	chan->watch.fd = local_fd;

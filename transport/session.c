@@ -29,7 +29,6 @@
 #include "transport/session_priv.h"
 
 #define TP_DEFAULT_WIRE_WINDOW   (1u << 20) /* and the least an auto one */
-#define TP_WIRE_WINDOW_AUTO_MAX  (8u << 20)
 #define TP_RAW_PER_WIRE          4u /* chan_window: this many wire windows */
 #define TP_CHAN_WINDOW_MAX_AUTO  (16u << 20)
 #define TP_CREDIT_BATCH          (128u << 10) /* grant at least this often */
@@ -220,6 +219,8 @@ struct tp_session *tp_session_new(const struct tp_session_conf *conf,
 	                       !session->conf.wire_window &&
 	                       !session->link_assumed;
 	session->cap_auto = !session->conf.session_cap;
+	session->wire_grow =
+	    !session->conf.chan_window && !session->conf.wire_window;
 	ret = tp_session_conf_apply(&session->conf, err);
 	if (ret < 0) {
 		close(fd);
@@ -474,7 +475,7 @@ static bool tp_chan_can_send(const struct tp_chan *chan)
 {
 	return !chan->done && !chan->open_pending && chan->tx.len > 0 &&
 	       chan->send_credit > 0 &&
-	       tp_chan_wire_in_flight(chan) < chan->session->conf.wire_window;
+	       tp_chan_wire_in_flight(chan) < chan->wwin.window;
 }
 
 /* Bytes of the next DATA frame of chan. */
@@ -518,6 +519,34 @@ static double tp_session_wire_rate(struct tp_session *session)
 		session->wire_Bps = (double)session->rate.bytes_per_s;
 	session->wire_rate_ms = now;
 	return session->wire_Bps;
+}
+
+/*
+ * The least round trip TCP measured on any open stripe (refreshed every
+ * TP_WIRE_RATE_MS): the path without our own queue, since each stripe
+ * saw it at its handshake, before any bulk data.
+ */
+uint64_t tp_session_path_rtt(struct tp_session *session)
+{
+	uint64_t now = tp_now_ms(), least = 0, rtt;
+	struct tp_stripe *stripe;
+	unsigned int i;
+
+	if (session->path_rtt_ns && now - session->path_rtt_ms < TP_WIRE_RATE_MS)
+		return session->path_rtt_ns;
+	for (i = 0; i <= TP_FRAME_STRIPE_MAX; i++) {
+		stripe = session->stripes[i];
+		if (!stripe || stripe->state != TP_STRIPE_OPEN)
+			continue;
+		rtt = tp_tcp_min_rtt_ns(stripe->watch.fd);
+		if (rtt && (!least || rtt < least))
+			least = rtt;
+	}
+	if (least) {
+		session->path_rtt_ns = least;
+		session->path_rtt_ms = now;
+	}
+	return session->path_rtt_ns;
 }
 
 /* AUTO: let the controller see the frame, switch codec when it says. */
@@ -737,8 +766,8 @@ void tp_session_size_window(struct tp_session *session, int fd)
 		wire = (uint64_t)conf->link_mbps * info.tcpi_rtt / 2u;
 	if (wire < TP_DEFAULT_WIRE_WINDOW)
 		wire = TP_DEFAULT_WIRE_WINDOW;
-	if (wire > TP_WIRE_WINDOW_AUTO_MAX)
-		wire = TP_WIRE_WINDOW_AUTO_MAX;
+	if (wire > TP_WWIN_MAX)
+		wire = TP_WWIN_MAX;
 	wire = (wire + 65535u) & ~(uint64_t)65535u;
 	window = tp_chan_window_for((uint32_t)wire);
 	if (!session->cap_auto) {

@@ -15,6 +15,7 @@
 #include "transport/codec.h"
 #include "transport/codec_auto.h"
 #include "transport/rate.h"
+#include "transport/wire_window.h"
 #include "transport/tls.h"
 #include "transport/tp.h"
 #include "transport/tp_frame.h"
@@ -153,10 +154,12 @@ struct tp_chan {
 	 */
 	struct tp_flight {
 		uint64_t raw_end, wire_end;
+		uint64_t sent_ns;
 	} flight[TP_CHAN_FLIGHT];
 	unsigned int flight_head, flight_len;
 	uint64_t credited;   /* credit granted since the open */
 	uint64_t wire_acked; /* stats.tx_wire of the last covered frame */
+	struct tp_wwin wwin; /* how much may be in flight */
 	bool open_pending;     /* OPEN frame still to send */
 	bool local_eof;        /* local fd reached EOF */
 	bool eof_sent;
@@ -184,6 +187,8 @@ struct tp_session {
 	struct tp_codec_auto *codec_auto; /* conf.codec AUTO, once open */
 	double wire_Bps;                  /* wire rate estimate, for AUTO */
 	uint64_t wire_rate_ms;            /* when wire_Bps was measured */
+	uint64_t path_rtt_ns;             /* least stripe round trip */
+	uint64_t path_rtt_ms;             /* when it was read */
 	uint32_t peer_features;           /* TP_HELLO_F_* of the peer */
 	char addr[64];
 	char peer[TP_TLS_PEER_MAX];
@@ -196,6 +201,8 @@ struct tp_session {
 	                     from the BDP, once: both windows left 0 and
 	                     link_mbps given */
 	bool cap_auto;
+	bool wire_grow; /* windows left 0: each channel's wire window
+	                   follows its path (wire_window.h) */
 	bool link_assumed; /* conf.link_mbps is the default, not measured */
 	/* identity of the session across connections */
 	uint8_t session_id[16];
@@ -258,6 +265,10 @@ int tp_session_fail(struct tp_session *session, int code, const char *fmt, ...)
 
 /* tcp_rate.c: the kernel's delivery rate of a TCP fd, bytes/s (0: none). */
 uint64_t tp_tcp_delivery_rate(int fd);
+/* The least round trip TCP saw on fd since it connected, ns (0: none). */
+uint64_t tp_tcp_min_rtt_ns(int fd);
+/* The least round trip of the session's open stripes, ns (0: none). */
+uint64_t tp_session_path_rtt(struct tp_session *session);
 
 /*
  * Size conf.chan_window (and conf.session_cap, when the caller left them

@@ -100,7 +100,12 @@ struct tp_session_conf {
 	                              trip TCP measured before the hello,
 	                              1 MiB to 8 MiB: more throughput on long
 	                              fat links, but a control frame may
-	                              wait behind that much bulk data] */
+	                              wait behind that much bulk data].
+	                              When neither window is given, each
+	                              channel's grows from there to 1.5 times
+	                              its measured rate times the path's
+	                              round trip, up to 8 MiB and the far
+	                              end's credit (wire_window.h) */
 	uint32_t chan_send_cap;    /* bytes read from a local fd, not yet
 	                              sent [256 KiB] */
 	uint64_t session_cap;      /* all channel buffers together [room
