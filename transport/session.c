@@ -494,58 +494,48 @@ static size_t tp_session_data_len(struct tp_session *session,
 }
 
 /*
- * Wire rate for the adaptive codec: the kernel's delivery rate summed over
- * open stripes (refreshed every TP_WIRE_RATE_MS), else conf.link_mbps;
- * never above the bandwidth cap.
+ * What TCP measured of the path, over the open stripes, refreshed every
+ * TP_WIRE_RATE_MS: the wire rate for the adaptive codec (delivery rates
+ * summed, else conf.link_mbps; never above the bandwidth cap), and the
+ * least round trip for the wire windows (each stripe saw it at its
+ * handshake, before any bulk data queued; kept when no stripe has one).
  */
-static double tp_session_wire_rate(struct tp_session *session)
+static void tp_session_measure_path(struct tp_session *session)
 {
-	uint64_t now = tp_now_ms(), sum = 0;
+	uint64_t now = tp_now_ms(), sum = 0, least = 0, rate, rtt;
 	struct tp_stripe *stripe;
 	unsigned int i;
 
-	if (session->wire_Bps > 0 &&
-	    now - session->wire_rate_ms < TP_WIRE_RATE_MS)
-		return session->wire_Bps;
+	if (session->path_ms && now - session->path_ms < TP_WIRE_RATE_MS)
+		return;
 	for (i = 0; i <= TP_FRAME_STRIPE_MAX; i++) {
 		stripe = session->stripes[i];
-		if (stripe && stripe->state == TP_STRIPE_OPEN)
-			sum += tp_tcp_delivery_rate(stripe->watch.fd);
+		if (!stripe || stripe->state != TP_STRIPE_OPEN ||
+		    tp_tcp_path(stripe->watch.fd, &rate, &rtt) < 0)
+			continue;
+		sum += rate;
+		if (rtt && (!least || rtt < least))
+			least = rtt;
 	}
 	session->wire_Bps = sum ? (double)sum
 	                        : (double)session->conf.link_mbps * 125000.0;
 	if (session->rate.bytes_per_s &&
 	    session->wire_Bps > (double)session->rate.bytes_per_s)
 		session->wire_Bps = (double)session->rate.bytes_per_s;
-	session->wire_rate_ms = now;
+	if (least)
+		session->path_rtt_ns = least;
+	session->path_ms = now;
+}
+
+static double tp_session_wire_rate(struct tp_session *session)
+{
+	tp_session_measure_path(session);
 	return session->wire_Bps;
 }
 
-/*
- * The least round trip TCP measured on any open stripe (refreshed every
- * TP_WIRE_RATE_MS): the path without our own queue, since each stripe
- * saw it at its handshake, before any bulk data.
- */
 uint64_t tp_session_path_rtt(struct tp_session *session)
 {
-	uint64_t now = tp_now_ms(), least = 0, rtt;
-	struct tp_stripe *stripe;
-	unsigned int i;
-
-	if (session->path_rtt_ns && now - session->path_rtt_ms < TP_WIRE_RATE_MS)
-		return session->path_rtt_ns;
-	for (i = 0; i <= TP_FRAME_STRIPE_MAX; i++) {
-		stripe = session->stripes[i];
-		if (!stripe || stripe->state != TP_STRIPE_OPEN)
-			continue;
-		rtt = tp_tcp_min_rtt_ns(stripe->watch.fd);
-		if (rtt && (!least || rtt < least))
-			least = rtt;
-	}
-	if (least) {
-		session->path_rtt_ns = least;
-		session->path_rtt_ms = now;
-	}
+	tp_session_measure_path(session);
 	return session->path_rtt_ns;
 }
 

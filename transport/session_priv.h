@@ -186,9 +186,8 @@ struct tp_session {
 	struct tp_codec *codec;
 	struct tp_codec_auto *codec_auto; /* conf.codec AUTO, once open */
 	double wire_Bps;                  /* wire rate estimate, for AUTO */
-	uint64_t wire_rate_ms;            /* when wire_Bps was measured */
 	uint64_t path_rtt_ns;             /* least stripe round trip */
-	uint64_t path_rtt_ms;             /* when it was read */
+	uint64_t path_ms;                 /* when both were measured */
 	uint32_t peer_features;           /* TP_HELLO_F_* of the peer */
 	char addr[64];
 	char peer[TP_TLS_PEER_MAX];
@@ -263,10 +262,11 @@ struct tp_session {
 int tp_session_fail(struct tp_session *session, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* tcp_rate.c: the kernel's delivery rate of a TCP fd, bytes/s (0: none). */
-uint64_t tp_tcp_delivery_rate(int fd);
-/* The least round trip TCP saw on fd since it connected, ns (0: none). */
-uint64_t tp_tcp_min_rtt_ns(int fd);
+/*
+ * tcp_rate.c: what the kernel measured of a TCP fd: its delivery rate in
+ * bytes/s and the least round trip since it connected in ns (0: none).
+ */
+int tp_tcp_path(int fd, uint64_t *rate_Bps, uint64_t *min_rtt_ns);
 /* The least round trip of the session's open stripes, ns (0: none). */
 uint64_t tp_session_path_rtt(struct tp_session *session);
 

@@ -12,27 +12,21 @@
 
 #include "transport/session_priv.h"
 
-uint64_t tp_tcp_delivery_rate(int fd)
+int tp_tcp_path(int fd, uint64_t *rate_Bps, uint64_t *min_rtt_ns)
 {
 	struct tcp_info info;
 	socklen_t len = sizeof(info);
 
-	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0 ||
-	    len < offsetof(struct tcp_info, tcpi_delivery_rate) +
-	              sizeof(info.tcpi_delivery_rate))
-		return 0;
-	return info.tcpi_delivery_rate;
-}
-
-uint64_t tp_tcp_min_rtt_ns(int fd)
-{
-	struct tcp_info info;
-	socklen_t len = sizeof(info);
-
-	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0 ||
-	    len < offsetof(struct tcp_info, tcpi_min_rtt) +
-	              sizeof(info.tcpi_min_rtt) ||
-	    info.tcpi_min_rtt == ~0u)
-		return 0;
-	return (uint64_t)info.tcpi_min_rtt * 1000u;
+	*rate_Bps = 0;
+	*min_rtt_ns = 0;
+	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0)
+		return -1;
+	if (len >= offsetof(struct tcp_info, tcpi_delivery_rate) +
+	               sizeof(info.tcpi_delivery_rate))
+		*rate_Bps = info.tcpi_delivery_rate;
+	if (len >= offsetof(struct tcp_info, tcpi_min_rtt) +
+	               sizeof(info.tcpi_min_rtt) &&
+	    info.tcpi_min_rtt != ~0u)
+		*min_rtt_ns = (uint64_t)info.tcpi_min_rtt * 1000u;
+	return 0;
 }
