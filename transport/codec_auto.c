@@ -10,9 +10,16 @@
 #include "transport/codec_auto.h"
 #include "transport/tp_frame.h"
 
-#define TP_AUTO_EWMA      0.25 /* weight of the newest sample */
-#define TP_AUTO_BUDGET_LO 0.25
-#define TP_AUTO_BUDGET_HI 1.0
+#define TP_AUTO_EWMA 0.25 /* weight of the newest sample */
+/*
+ * The codec's share of the sender's CPU target of half a core per Gbit/s
+ * of wire (TLS, the kernel's TCP and the copies take the rest), but at
+ * least a quarter of a core: on a slow link a strong level costs little
+ * in absolute terms and buys goodput, and at most one core.
+ */
+#define TP_AUTO_CORES_PER_GBPS 0.35
+#define TP_AUTO_BUDGET_LO      0.25
+#define TP_AUTO_BUDGET_HI      1.0
 
 unsigned int tp_codec_auto_pick(const struct tp_codec_auto_cand *cands,
                                 unsigned int count, double wire_Bps,
@@ -38,7 +45,7 @@ unsigned int tp_codec_auto_pick(const struct tp_codec_auto_cand *cands,
 
 double tp_codec_auto_budget(double wire_Bps)
 {
-	double cores = 0.5 * wire_Bps * 8 / 1e9;
+	double cores = TP_AUTO_CORES_PER_GBPS * wire_Bps * 8 / 1e9;
 
 	if (cores < TP_AUTO_BUDGET_LO)
 		return TP_AUTO_BUDGET_LO;
@@ -46,9 +53,8 @@ double tp_codec_auto_budget(double wire_Bps)
 }
 
 static const struct tp_codec_auto_cand tp_auto_cands[TP_AUTO_CANDIDATES] = {
-	{ TP_CODEC_RAW, 0, 0, 1 },
-	{ TP_CODEC_LZ4, 1, 0, 0 },
-	{ TP_CODEC_ZSTD, 1, 0, 0 },
+	{ TP_CODEC_RAW, 0, 0, 1 },   { TP_CODEC_LZ4, 1, 0, 0 },
+	{ TP_CODEC_ZSTD, -1, 0, 0 }, { TP_CODEC_ZSTD, 1, 0, 0 },
 	{ TP_CODEC_ZSTD, 3, 0, 0 },
 };
 
@@ -91,9 +97,10 @@ struct tp_codec_auto *tp_codec_auto_new(uint32_t peer_features)
 	if (!autoc)
 		return NULL;
 	for (i = 0; i < TP_AUTO_CANDIDATES; i++) {
-		ops = tp_auto_cands[i].codec == TP_CODEC_LZ4    ? &tp_codec_lz4_ops
-		      : tp_auto_cands[i].codec == TP_CODEC_ZSTD ? &tp_codec_zstd_ops
-		                                                : NULL;
+		ops = tp_auto_cands[i].codec == TP_CODEC_LZ4 ? &tp_codec_lz4_ops
+		      : tp_auto_cands[i].codec == TP_CODEC_ZSTD
+		          ? &tp_codec_zstd_ops
+		          : NULL;
 		if (ops && !(peer_features & (1u << (ops->id - 1))))
 			continue;
 		autoc->cands[autoc->count] = tp_auto_cands[i];

@@ -11,6 +11,7 @@
 
 #include "transport/codec.h"
 #include "transport/tp_frame.h"
+#include "tests/transport/tp_testlib.h"
 
 static const unsigned int codec_ids[] = { TP_FRAME_CODEC_RAW,
 	                                  TP_FRAME_CODEC_LZ4,
@@ -23,21 +24,6 @@ static void fill_random(uint8_t *p, size_t n, uint32_t seed)
 	for (i = 0; i < n; i++) {
 		seed = seed * 1103515245u + 12345u;
 		p[i] = (uint8_t)(seed >> 16);
-	}
-}
-
-/* Text-like data: words from a small vocabulary, like logs or page tables. */
-static void fill_compressible(uint8_t *p, size_t n, uint32_t seed)
-{
-	static const char *words[] = { "qemu ", "page ", "dirty ", "0000 ",
-		                       "vcpu ", "ram ",  "\n",     "migrate " };
-	size_t i = 0, w;
-
-	while (i < n) {
-		seed = seed * 1103515245u + 12345u;
-		w = (seed >> 16) % 8;
-		for (const char *s = words[w]; *s && i < n; s++)
-			p[i++] = (uint8_t)*s;
 	}
 }
 
@@ -102,7 +88,7 @@ Test(transport_codec, round_trip_compressible)
 	cr_assert(buf);
 	for (size_t c = 0; c < 3; c++) {
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-			fill_compressible(buf, sizes[s], (uint32_t)s);
+			tt_fill_words(buf, sizes[s], (uint32_t)s);
 			wire = codec_round_trip(codec_ids[c], buf, sizes[s],
 			                        &used);
 			cr_assert_eq(used, codec_ids[c]);
@@ -129,7 +115,7 @@ Test(transport_codec, levels)
 	uint8_t used;
 
 	cr_assert(buf);
-	fill_compressible(buf, 65536, 7);
+	tt_fill_words(buf, 65536, 7);
 	codec = tp_codec_new(TP_FRAME_CODEC_ZSTD, 9);
 	cr_assert(codec);
 	cr_assert_eq(tp_codec_id(codec), TP_FRAME_CODEC_ZSTD);
@@ -157,7 +143,7 @@ static void codec_corrupt(unsigned int id)
 	int ret;
 
 	cr_assert(enc && dec && buf && wire && back);
-	fill_compressible(buf, 65536, 3);
+	tt_fill_words(buf, 65536, 3);
 	cr_assert_eq(
 	    tp_codec_encode(enc, buf, 65536, wire, &wire_len, &used, NULL), 0);
 	cr_assert_eq(used, id);

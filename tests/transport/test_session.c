@@ -56,15 +56,19 @@ static void conf_psk(struct tp_session_conf *conf, unsigned int codec)
 	conf->on_open = test_on_open;
 }
 
+/* Words (compressible by LZ4 and zstd), or random bytes. */
 static void fill(uint8_t *p, size_t n, bool compressible)
 {
 	uint32_t seed = 12345;
 	size_t i;
 
+	if (compressible) {
+		tt_fill_words(p, n, seed);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		seed = seed * 1103515245u + 12345u;
-		p[i] = compressible ? "skyferry page "[(seed >> 16) % 14]
-		                    : (uint8_t)(seed >> 16);
+		p[i] = (uint8_t)(seed >> 16);
 	}
 }
 
@@ -109,15 +113,15 @@ static void round_trip_capped(unsigned int codec, bool compressible,
 	            (unsigned long long)stats.tx_raw,
 	            (unsigned long long)stats.tx_wire);
 	/*
-	 * 14 symbols: ~3.8 bits a byte; LZ4 has no entropy coder. AUTO on a
-	 * 100 Mbit/s cap must have picked zstd.
+	 * AUTO on a 100 Mbit/s cap must compress: LZ4 (about 3x here) or
+	 * zstd, whichever its CPU budget of a quarter core affords.
 	 */
 	if (codec == TP_CODEC_AUTO && compressible)
 		cr_assert_lt(stats.tx_wire, len / 2, "auto: wire %llu",
 		             (unsigned long long)stats.tx_wire);
 	if (codec != TP_CODEC_RAW && codec != TP_CODEC_AUTO && compressible)
 		cr_assert_lt(stats.tx_wire,
-		             codec == TP_CODEC_ZSTD ? len / 2 : len * 9 / 10,
+		             codec == TP_CODEC_ZSTD ? len / 4 : len / 2,
 		             "wire %llu", (unsigned long long)stats.tx_wire);
 	if (!compressible)
 		cr_assert_leq(stats.tx_wire, len + stats.tx_frames * 36u,

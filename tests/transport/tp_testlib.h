@@ -1,7 +1,7 @@
 /*
  * tp_testlib.h: helpers shared by the transport's loopback tests: lab
  * certificates made at test time by scripts/mkcerts, a serving thread,
- * a client thread, and fd counting.
+ * a client thread, fd counting, and compressible test data.
  */
 #ifndef SKYFERRY_TESTS_TP_TESTLIB_H
 #define SKYFERRY_TESTS_TP_TESTLIB_H
@@ -92,6 +92,24 @@ static __attribute__((unused)) int tt_fd_count(void)
 			n++;
 	closedir(d);
 	return n - 1; /* the DIR's own fd */
+}
+
+/*
+ * Text-like data: words from a small vocabulary, like logs or page tables.
+ * LZ4 and zstd both shrink it several times.
+ */
+static __attribute__((unused)) void tt_fill_words(uint8_t *p, size_t n,
+                                                  uint32_t seed)
+{
+	static const char *words[] = { "qemu ", "page ", "dirty ", "0000 ",
+		                       "vcpu ", "ram ",  "\n",     "migrate " };
+	size_t i = 0;
+
+	while (i < n) {
+		seed = seed * 1103515245u + 12345u;
+		for (const char *s = words[(seed >> 16) % 8]; *s && i < n; s++)
+			p[i++] = (uint8_t)*s;
+	}
 }
 
 static __attribute__((unused)) uint64_t tt_now_ms(void)
