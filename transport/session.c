@@ -47,6 +47,7 @@
 #define TP_FLUSH_FRAMES_MAX      16
 #define TP_ACK_DELAY_MS          10u
 #define TP_WIRE_RATE_MS          250u
+#define TP_BULK_GROW_BUSY_US     100000u /* of bulk stripes, per measurement */
 
 uint64_t tp_now_ms(void)
 {
@@ -215,6 +216,9 @@ struct tp_session *tp_session_new(const struct tp_session_conf *conf,
 	 * instead of 70).
 	 */
 	session->link_assumed = !session->conf.link_mbps;
+	session->bulk_stripes = session->conf.stripes || !session->link_assumed
+	                            ? TP_FRAME_STRIPE_MAX + 1u
+	                            : 1u;
 	session->window_auto = !session->conf.chan_window &&
 	                       !session->conf.wire_window &&
 	                       !session->link_assumed;
@@ -245,10 +249,10 @@ struct tp_session *tp_session_new(const struct tp_session_conf *conf,
 	session->buildbuf = malloc(TP_FRAME_LEN_MAX);
 	session->scratch = malloc(TP_FRAME_RAW_MAX);
 	/* AUTO starts raw; tp_session_codec_adapt() moves it on. */
-	session->codec = tp_codec_new(
-	    session->conf.codec == TP_CODEC_AUTO ? TP_CODEC_RAW
-	                                         : session->conf.codec,
-	    session->conf.codec_level);
+	session->codec = tp_codec_new(session->conf.codec == TP_CODEC_AUTO
+	                                  ? TP_CODEC_RAW
+	                                  : session->conf.codec,
+	                              session->conf.codec_level);
 	if (!session->buildbuf || !session->scratch || !session->codec) {
 		close(fd);
 		ret = tp_error_set(err, -ENOMEM, "out of memory");
@@ -498,11 +502,13 @@ static size_t tp_session_data_len(struct tp_session *session,
  * TP_WIRE_RATE_MS: the wire rate for the adaptive codec (delivery rates
  * summed, else conf.link_mbps; never above the bandwidth cap), and the
  * least round trip for the wire windows (each stripe saw it at its
- * handshake, before any bulk data queued; kept when no stripe has one).
+ * handshake, before any bulk data queued; kept when no stripe has one);
+ * and whether one more stripe should carry bulk frames.
  */
 static void tp_session_measure_path(struct tp_session *session)
 {
-	uint64_t now = tp_now_ms(), sum = 0, least = 0, rate, rtt;
+	uint64_t now = tp_now_ms(), sum = 0, least = 0, busy = 0, limited = 0;
+	struct tp_tcp_sample tcp;
 	struct tp_stripe *stripe;
 	unsigned int i;
 
@@ -511,14 +517,27 @@ static void tp_session_measure_path(struct tp_session *session)
 	for (i = 0; i <= TP_FRAME_STRIPE_MAX; i++) {
 		stripe = session->stripes[i];
 		if (!stripe || stripe->state != TP_STRIPE_OPEN ||
-		    tp_tcp_path(stripe->watch.fd, &rate, &rtt) < 0)
+		    tp_tcp_path(stripe->watch.fd, &tcp) < 0)
 			continue;
-		sum += rate;
-		if (rtt && (!least || rtt < least))
-			least = rtt;
+		if (tp_session_stripe_bulk(session, stripe)) {
+			/* Idle stripes' rates are their handshakes'. */
+			sum += tcp.rate_Bps;
+			if (stripe->busy_us && tcp.busy_us >= stripe->busy_us &&
+			    tcp.limited_us >= stripe->limited_us) {
+				busy += tcp.busy_us - stripe->busy_us;
+				limited += tcp.limited_us - stripe->limited_us;
+			}
+		}
+		stripe->busy_us = tcp.busy_us;
+		stripe->limited_us = tcp.limited_us;
+		if (tcp.min_rtt_ns && (!least || tcp.min_rtt_ns < least))
+			least = tcp.min_rtt_ns;
 	}
-	session->wire_Bps = sum ? (double)sum
-	                        : (double)session->conf.link_mbps * 125000.0;
+	session->bulk_stripes = tp_bulk_stripes_next(
+	    session->bulk_stripes, tp_session_open_stripes(session), busy,
+	    limited);
+	session->wire_Bps =
+	    sum ? (double)sum : (double)session->conf.link_mbps * 125000.0;
 	if (session->rate.bytes_per_s &&
 	    session->wire_Bps > (double)session->rate.bytes_per_s)
 		session->wire_Bps = (double)session->rate.bytes_per_s;
@@ -550,14 +569,12 @@ static int tp_session_codec_adapt(struct tp_session *session,
 	if (session->conf.codec != TP_CODEC_AUTO)
 		return 0;
 	if (!session->codec_auto) {
-		session->codec_auto =
-		    tp_codec_auto_new(session->peer_features);
+		session->codec_auto = tp_codec_auto_new(session->peer_features);
 		if (!session->codec_auto)
 			return tp_session_fail(session, -ENOMEM,
 			                       "out of memory");
 	}
-	if (!tp_codec_auto_frame(session->codec_auto, data, n,
-	                         session->scratch,
+	if (!tp_codec_auto_frame(session->codec_auto, data, n, session->scratch,
 	                         tp_session_wire_rate(session), &id, &level))
 		return 0;
 	codec = tp_codec_new(id, level);
@@ -619,7 +636,28 @@ static struct tp_chan *tp_session_pick(struct tp_session *session,
 	return NULL;
 }
 
-bool tp_session_build(struct tp_session *session)
+unsigned int tp_bulk_stripes_next(unsigned int bulk, unsigned int open,
+                                  uint64_t busy_us, uint64_t limited_us)
+{
+	if (busy_us >= TP_BULK_GROW_BUSY_US && limited_us * 4 > busy_us &&
+	    bulk < open)
+		return bulk + 1;
+	return bulk;
+}
+
+bool tp_session_stripe_bulk(const struct tp_session *session,
+                            const struct tp_stripe *stripe)
+{
+	unsigned int i, below = 0;
+
+	for (i = 0; i < stripe->index; i++)
+		if (session->stripes[i] &&
+		    session->stripes[i]->state == TP_STRIPE_OPEN)
+			below++;
+	return below < session->bulk_stripes;
+}
+
+bool tp_session_build(struct tp_session *session, bool bulk)
 {
 	const uint8_t *data;
 	struct tp_chan *chan;
@@ -637,15 +675,18 @@ bool tp_session_build(struct tp_session *session)
 	if (chan->priority == prio &&
 	    tp_session_fill_chan_control(session, chan))
 		return true;
-	for (prio = TP_PRIO_CONTROL; prio <= TP_PRIO_BULK; prio++) {
+	if (bulk && session->bulk_stripes <= TP_FRAME_STRIPE_MAX)
+		tp_session_measure_path(session); /* may add a bulk stripe */
+	for (prio = TP_PRIO_CONTROL;
+	     prio <= (bulk ? TP_PRIO_BULK : TP_PRIO_CONTROL); prio++) {
 		chan = tp_session_pick(session, prio);
 		if (!chan)
 			continue;
 		/* A full replay buffer stalls the producer here. */
 		if (!tp_replay_room(
 		        session,
-		        TP_FRAME_HDR_LEN + tp_session_data_len(session, chan,
-		                                               &data),
+		        TP_FRAME_HDR_LEN +
+		            tp_session_data_len(session, chan, &data),
 		        prio == TP_PRIO_BULK))
 			return false;
 		/* So does the bandwidth cap; control data borrows. */
@@ -763,8 +804,8 @@ void tp_session_size_window(struct tp_session *session, int fd)
 	if (!session->cap_auto) {
 		/* A cap the caller chose still holds a few channels. */
 		room = (conf->session_cap - 2ull * conf->replay_cap) / 4u;
-		room = room > conf->chan_send_cap ? room - conf->chan_send_cap
-		                                  : 0;
+		room =
+		    room > conf->chan_send_cap ? room - conf->chan_send_cap : 0;
 		if (window > room)
 			window = room;
 		if (window < TP_DEFAULT_WIRE_WINDOW)
@@ -802,9 +843,10 @@ static unsigned int tp_session_stripes_default(struct tp_session *session)
 	 */
 	if (!session->conf.sockbuf && !session->link_assumed &&
 	    2 * bdp / count > TP_SOCKBUF_AUTO_MAX)
-		session->conf.sockbuf = (uint32_t)(
-		    2 * bdp / count > TP_SOCKBUF_MAX ? TP_SOCKBUF_MAX
-		                                     : 2 * bdp / count);
+		session->conf.sockbuf =
+		    (uint32_t)(2 * bdp / count > TP_SOCKBUF_MAX
+		                   ? TP_SOCKBUF_MAX
+		                   : 2 * bdp / count);
 	return (unsigned int)count;
 }
 
@@ -817,8 +859,8 @@ void tp_session_stripes_start(struct tp_session *session)
 	                            ? session->conf.stripes
 	                            : tp_session_stripes_default(session);
 	for (i = 1; i < session->stripe_count; i++) {
-		session->stripes[i] = tp_stripe_new(session, (uint16_t)i, -1,
-		                                    &err);
+		session->stripes[i] =
+		    tp_stripe_new(session, (uint16_t)i, -1, &err);
 		if (!session->stripes[i]) {
 			session->stripe_count = i;
 			return;
@@ -855,8 +897,7 @@ static uint64_t tp_session_tick(struct tp_session *session, uint64_t now)
 	struct tp_stripe *stripe;
 	unsigned int i;
 
-	for (i = 0; i <= TP_FRAME_STRIPE_MAX && tp_session_live(session);
-	     i++) {
+	for (i = 0; i <= TP_FRAME_STRIPE_MAX && tp_session_live(session); i++) {
 		if (!session->stripes[i])
 			continue;
 		t = tp_stripe_tick(session->stripes[i], now);
@@ -871,20 +912,19 @@ static uint64_t tp_session_tick(struct tp_session *session, uint64_t now)
 	 */
 	if (session->down_since_ms && now > session->down_since_ms &&
 	    now - session->down_since_ms > session->conf.resume_timeout_ms) {
-		tp_session_fail(session, -ETIMEDOUT,
-		                "peer %s: connection lost for %llu ms, beyond "
-		                "the resume limit of %u ms (%s)",
-		                tp_session_peer(session),
-		                (unsigned long long)(now -
-		                                     session->down_since_ms),
-		                session->conf.resume_timeout_ms,
-		                session->down_err.msg);
+		tp_session_fail(
+		    session, -ETIMEDOUT,
+		    "peer %s: connection lost for %llu ms, beyond "
+		    "the resume limit of %u ms (%s)",
+		    tp_session_peer(session),
+		    (unsigned long long)(now - session->down_since_ms),
+		    session->conf.resume_timeout_ms, session->down_err.msg);
 		return now;
 	}
 	if (session->down_since_ms &&
 	    session->down_since_ms + session->conf.resume_timeout_ms + 1 < next)
-		next = session->down_since_ms + session->conf.resume_timeout_ms +
-		       1;
+		next = session->down_since_ms +
+		       session->conf.resume_timeout_ms + 1;
 	if (session->rx_seq > session->ack_sent) {
 		if (!session->ack_due_ms)
 			session->ack_due_ms = now + TP_ACK_DELAY_MS;
@@ -910,8 +950,7 @@ static void tp_session_flush(struct tp_session *session)
 
 	session->rate_blocked = false;
 	session->flush_start++;
-	for (i = 0; i <= TP_FRAME_STRIPE_MAX && tp_session_live(session);
-	     i++) {
+	for (i = 0; i <= TP_FRAME_STRIPE_MAX && tp_session_live(session); i++) {
 		idx = (session->flush_start + i) % (TP_FRAME_STRIPE_MAX + 1);
 		if (session->stripes[idx])
 			tp_stripe_flush(session->stripes[idx],
@@ -945,8 +984,9 @@ static void tp_session_step(struct tp_session *session, int wait_ms)
 	now = tp_now_ms();
 	/* Bulk waits for the bucket: wake when it has tokens again. */
 	if (session->rate_blocked) {
-		t = now + (tp_rate_wait_ns(&session->rate, tp_now_ns()) +
-		           999999u) / 1000000u;
+		t = now +
+		    (tp_rate_wait_ns(&session->rate, tp_now_ns()) + 999999u) /
+		        1000000u;
 		if (t < next)
 			next = t;
 	}
@@ -999,16 +1039,24 @@ static void tp_session_note_addrs(struct tp_session *session)
 	session->addrs_known = true;
 }
 
+/*
+ * Until the session is open with the stripes that carry bulk frames from
+ * the start: all of them, or just the first when more join as they prove
+ * needed (bulk_stripes), the others connecting meanwhile.
+ */
 int tp_session_handshake(struct tp_session *session, struct tp_error *err)
 {
 	uint64_t deadline = tp_now_ms() + session->conf.handshake_ms;
+	unsigned int wanted;
 	uint64_t now;
 
 	while (tp_session_live(session)) {
 		now = tp_now_ms();
+		wanted = session->stripe_count < session->bulk_stripes
+		             ? session->stripe_count
+		             : session->bulk_stripes;
 		if (session->state == TP_SESSION_OPEN &&
-		    (tp_session_open_stripes(session) >=
-		         session->stripe_count ||
+		    (tp_session_open_stripes(session) >= wanted ||
 		     now >= deadline))
 			break;
 		if (now >= deadline) {

@@ -107,10 +107,14 @@ struct tp_stripe {
 	uint64_t last_ping_ms;
 	uint64_t retry_ms;
 	unsigned int backoff_ms;
-	struct tp_frame_hello peer_hello; /* server: the join being handed over */
+	struct tp_frame_hello
+	    peer_hello; /* server: the join being handed over */
 	LIST_ENTRY(tp_stripe) inbox_entry;
 	uint64_t tx_frames;
 	uint64_t rx_frames;
+	/* TCP's busy and buffer-limited time (us) at the last measurement */
+	uint64_t busy_us;
+	uint64_t limited_us;
 };
 
 LIST_HEAD(tp_stripe_list, tp_stripe);
@@ -122,10 +126,10 @@ LIST_HEAD(tp_stripe_list, tp_stripe);
 struct tp_replay {
 	TAILQ_ENTRY(tp_replay) entry;
 	uint64_t seq;
-	size_t len;                /* header and payload */
-	int stripe;                /* last sent on; -1: never */
-	bool pending;              /* must be (re)sent */
-	struct tp_stripe *writer;  /* stripe writing it now */
+	size_t len;               /* header and payload */
+	int stripe;               /* last sent on; -1: never */
+	bool pending;             /* must be (re)sent */
+	struct tp_stripe *writer; /* stripe writing it now */
 	uint8_t *buf;
 };
 
@@ -160,13 +164,13 @@ struct tp_chan {
 	uint64_t credited;   /* credit granted since the open */
 	uint64_t wire_acked; /* stats.tx_wire of the last covered frame */
 	struct tp_wwin wwin; /* how much may be in flight */
-	bool open_pending;     /* OPEN frame still to send */
-	bool local_eof;        /* local fd reached EOF */
+	bool open_pending;   /* OPEN frame still to send */
+	bool local_eof;      /* local fd reached EOF */
 	bool eof_sent;
-	bool remote_eof;    /* peer sent EOF */
-	bool local_shut;    /* local fd shut for writing */
+	bool remote_eof;       /* peer sent EOF */
+	bool local_shut;       /* local fd shut for writing */
 	bool local_not_socket; /* local fd is a pipe: write(2), not send */
-	bool reset_pending; /* RESET frame still to send */
+	bool reset_pending;    /* RESET frame still to send */
 	uint32_t reset_code;
 	bool done;
 	struct tp_error err;
@@ -188,7 +192,16 @@ struct tp_session {
 	double wire_Bps;                  /* wire rate estimate, for AUTO */
 	uint64_t path_rtt_ns;             /* least stripe round trip */
 	uint64_t path_ms;                 /* when both were measured */
-	uint32_t peer_features;           /* TP_HELLO_F_* of the peer */
+	/*
+	 * Open stripes, lowest index first, that take new bulk frames: all
+	 * of them for a stripe count or link rate the caller gave; else one
+	 * at first, and one more whenever those were held back by a full
+	 * send buffer for over a quarter of their busy time (the
+	 * count from the assumed 1 Gbit/s would spread a slower link's
+	 * frames over stripes whose losses stall each other).
+	 */
+	unsigned int bulk_stripes;
+	uint32_t peer_features; /* TP_HELLO_F_* of the peer */
 	char addr[64];
 	char peer[TP_TLS_PEER_MAX];
 	char identity[TP_TLS_PEER_MAX];
@@ -200,8 +213,8 @@ struct tp_session {
 	                     from the BDP, once: both windows left 0 and
 	                     link_mbps given */
 	bool cap_auto;
-	bool wire_grow; /* windows left 0: each channel's wire window
-	                   follows its path (wire_window.h) */
+	bool wire_grow;    /* windows left 0: each channel's wire window
+	                      follows its path (wire_window.h) */
 	bool link_assumed; /* conf.link_mbps is the default, not measured */
 	/* identity of the session across connections */
 	uint8_t session_id[16];
@@ -215,7 +228,7 @@ struct tp_session {
 	struct tp_registry *registry; /* server: shared with the listener */
 	LIST_ENTRY(tp_session) reg_entry;
 	bool registered;
-	bool detached; /* counted in registry->detached */
+	bool detached;               /* counted in registry->detached */
 	struct tp_stripe_list inbox; /* joins handed over (registry lock) */
 	/* stripes */
 	struct tp_stripe *stripes[TP_FRAME_STRIPE_MAX + 1];
@@ -264,9 +277,18 @@ int tp_session_fail(struct tp_session *session, int code, const char *fmt, ...)
 
 /*
  * tcp_rate.c: what the kernel measured of a TCP fd: its delivery rate in
- * bytes/s and the least round trip since it connected in ns (0: none).
+ * bytes/s, the least round trip since it connected in ns (0: none), and
+ * since it connected, the time it had data in flight and the part of that
+ * time a full send buffer or the peer's receive window held it back, us.
  */
-int tp_tcp_path(int fd, uint64_t *rate_Bps, uint64_t *min_rtt_ns);
+struct tp_tcp_sample {
+	uint64_t rate_Bps;
+	uint64_t min_rtt_ns;
+	uint64_t busy_us;
+	uint64_t limited_us;
+};
+
+int tp_tcp_path(int fd, struct tp_tcp_sample *sample);
 /* The least round trip of the session's open stripes, ns (0: none). */
 uint64_t tp_session_path_rtt(struct tp_session *session);
 
@@ -371,8 +393,21 @@ int tp_resume_recv_hello(struct tp_stripe *stripe, uint16_t stripe_hdr,
 void tp_session_registry_join(struct tp_session *session,
                               struct tp_registry *registry);
 
-/* session.c: build the next channel frame into the replay list. */
-bool tp_session_build(struct tp_session *session);
+/*
+ * session.c: build the next channel frame into the replay list; a bulk
+ * channel's data only when bulk is true.
+ */
+bool tp_session_build(struct tp_session *session, bool bulk);
+/*
+ * bulk_stripes after a measurement in which the bulk stripes had data in
+ * flight for busy_us and a full send buffer held them back for limited_us
+ * of it: one more (up to open) when that was over a quarter. Pure.
+ */
+unsigned int tp_bulk_stripes_next(unsigned int bulk, unsigned int open,
+                                  uint64_t busy_us, uint64_t limited_us);
+/* Whether this open stripe takes new bulk frames (bulk_stripes). */
+bool tp_session_stripe_bulk(const struct tp_session *session,
+                            const struct tp_stripe *stripe);
 /* Client, first connection done: set up the other stripes. */
 void tp_session_stripes_start(struct tp_session *session);
 

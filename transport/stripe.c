@@ -100,8 +100,8 @@ static int tp_stripe_start_tls(struct tp_stripe *stripe, struct tp_error *err)
 
 	tp_stripe_addr_name(stripe->watch.fd, stripe->addr,
 	                    sizeof(stripe->addr));
-	stripe->conn = tp_tls_conn_new(session->tls, stripe->watch.fd,
-	                               stripe->addr, err);
+	stripe->conn =
+	    tp_tls_conn_new(session->tls, stripe->watch.fd, stripe->addr, err);
 	if (!stripe->conn)
 		return -ENOMEM;
 	stripe->state = TP_STRIPE_TLS;
@@ -218,8 +218,8 @@ void tp_stripe_kill(struct tp_stripe *stripe, const struct tp_error *why)
 			tp_session_fail(session, why->code, "%s", why->msg);
 		return;
 	}
-	backoff = stripe->backoff_ms ? stripe->backoff_ms * 2
-	                             : TP_BACKOFF_MIN_MS;
+	backoff =
+	    stripe->backoff_ms ? stripe->backoff_ms * 2 : TP_BACKOFF_MIN_MS;
 	stripe->backoff_ms =
 	    backoff > TP_BACKOFF_MAX_MS ? TP_BACKOFF_MAX_MS : backoff;
 	stripe->retry_ms = tp_now_ms() + stripe->backoff_ms;
@@ -324,7 +324,8 @@ static bool tp_stripe_fill(struct tp_stripe *stripe)
 		return true;
 	}
 	entry = tp_replay_next_pending(session);
-	if (!entry && tp_session_build(session))
+	if (!entry &&
+	    tp_session_build(session, tp_session_stripe_bulk(session, stripe)))
 		entry = tp_replay_next_pending(session);
 	if (entry) {
 		tp_stripe_take(stripe, entry);
@@ -426,20 +427,17 @@ static int tp_stripe_recv_frame(struct tp_stripe *stripe,
 	/* A joining connection learns its index from its hello. */
 	if ((hdr->stripe != stripe->index && hdr->type != TP_FRAME_HELLO) ||
 	    channel_frame != (hdr->seq != 0))
-		return tp_session_fail(session, -EPROTO,
-		                       "peer %s: %s frame with stripe %u, seq "
-		                       "%llu on stripe %u",
-		                       session->peer,
-		                       tp_frame_type_name(hdr->type),
-		                       hdr->stripe,
-		                       (unsigned long long)hdr->seq,
-		                       stripe->index);
+		return tp_session_fail(
+		    session, -EPROTO,
+		    "peer %s: %s frame with stripe %u, seq "
+		    "%llu on stripe %u",
+		    session->peer, tp_frame_type_name(hdr->type), hdr->stripe,
+		    (unsigned long long)hdr->seq, stripe->index);
 	if ((hdr->flags & TP_FRAME_F_ACK) &&
 	    tp_replay_ack(session, hdr->ack) < 0)
-		return tp_session_fail(session, -EPROTO,
-		                       "peer %s: ack of unsent frame %llu",
-		                       session->peer,
-		                       (unsigned long long)hdr->ack);
+		return tp_session_fail(
+		    session, -EPROTO, "peer %s: ack of unsent frame %llu",
+		    session->peer, (unsigned long long)hdr->ack);
 	if (hdr->type == TP_FRAME_HELLO) {
 		session->stats.rx_wire += TP_FRAME_HDR_LEN + hdr->payload_len;
 		return tp_resume_recv_hello(stripe, hdr->stripe, payload,
@@ -452,10 +450,11 @@ static int tp_stripe_recv_frame(struct tp_stripe *stripe,
 		/* Before our hello is answered: a refused join. */
 		if (stripe->state != TP_STRIPE_OPEN && reason.code > 0 &&
 		    reason.code < 4096)
-			return tp_session_fail(session, -(int)reason.code,
-			                       "peer %s refused the connection: "
-			                       "%s",
-			                       session->peer, reason.msg);
+			return tp_session_fail(
+			    session, -(int)reason.code,
+			    "peer %s refused the connection: "
+			    "%s",
+			    session->peer, reason.msg);
 		return tp_session_fail(session, -ECONNRESET,
 		                       "peer %s closed the session: code %u %s",
 		                       session->peer, reason.code, reason.msg);
@@ -463,7 +462,8 @@ static int tp_stripe_recv_frame(struct tp_stripe *stripe,
 	if (stripe->state != TP_STRIPE_OPEN)
 		return tp_session_fail(
 		    session, -EPROTO, "peer %s: %s frame before the hello",
-		    stripe->conn ? tp_tls_conn_peer(stripe->conn) : stripe->addr,
+		    stripe->conn ? tp_tls_conn_peer(stripe->conn)
+		                 : stripe->addr,
 		    tp_frame_type_name(hdr->type));
 	if (channel_frame)
 		return tp_replay_recv(session, hdr, frame,
@@ -650,10 +650,9 @@ uint64_t tp_stripe_tick(struct tp_stripe *stripe, uint64_t now)
 			stripe->ping_pending = true;
 			stripe->last_ping_ms = now;
 		}
-		next = tp_min_u64(next,
-		                  stripe->last_ping_ms + conf->keepalive_ms);
-		return tp_min_u64(next,
-		                  stripe->last_rx_ms + conf->dead_ms + 1);
+		next =
+		    tp_min_u64(next, stripe->last_ping_ms + conf->keepalive_ms);
+		return tp_min_u64(next, stripe->last_rx_ms + conf->dead_ms + 1);
 	case TP_STRIPE_IDLE:
 		if (session->server)
 			return next;

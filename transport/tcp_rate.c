@@ -1,6 +1,6 @@
 /*
- * tcp_rate.c: the kernel's measured delivery rate and least round trip of a
- * TCP connection.
+ * tcp_rate.c: the kernel's measured delivery rate, least round trip and
+ * buffer-limited time of a TCP connection.
  * Its own file because it needs <linux/tcp.h>, whose struct tcp_info
  * clashes with glibc's older one in <netinet/tcp.h>.
  */
@@ -12,21 +12,26 @@
 
 #include "transport/session_priv.h"
 
-int tp_tcp_path(int fd, uint64_t *rate_Bps, uint64_t *min_rtt_ns)
+/* Whether the kernel's tcp_info reached field (of size) f. */
+#define TP_TCPI_HAS(len, f)                                                    \
+	((len) >=                                                              \
+	 offsetof(struct tcp_info, f) + sizeof(((struct tcp_info *)0)->f))
+
+int tp_tcp_path(int fd, struct tp_tcp_sample *sample)
 {
 	struct tcp_info info;
 	socklen_t len = sizeof(info);
 
-	*rate_Bps = 0;
-	*min_rtt_ns = 0;
+	*sample = (struct tp_tcp_sample){ 0 };
 	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0)
 		return -1;
-	if (len >= offsetof(struct tcp_info, tcpi_delivery_rate) +
-	               sizeof(info.tcpi_delivery_rate))
-		*rate_Bps = info.tcpi_delivery_rate;
-	if (len >= offsetof(struct tcp_info, tcpi_min_rtt) +
-	               sizeof(info.tcpi_min_rtt) &&
-	    info.tcpi_min_rtt != ~0u)
-		*min_rtt_ns = (uint64_t)info.tcpi_min_rtt * 1000u;
+	if (TP_TCPI_HAS(len, tcpi_delivery_rate))
+		sample->rate_Bps = info.tcpi_delivery_rate;
+	if (TP_TCPI_HAS(len, tcpi_min_rtt) && info.tcpi_min_rtt != ~0u)
+		sample->min_rtt_ns = (uint64_t)info.tcpi_min_rtt * 1000u;
+	if (TP_TCPI_HAS(len, tcpi_sndbuf_limited)) {
+		sample->busy_us = info.tcpi_busy_time;
+		sample->limited_us = info.tcpi_sndbuf_limited;
+	}
 	return 0;
 }

@@ -556,3 +556,46 @@ Test(transport_session, window_from_bdp, .timeout = 20)
 	cr_assert_eq(w.wire, (4u << 20) - (256u << 10));
 	cr_assert_eq(w.cap, 32ull << 20);
 }
+
+/*
+ * One more bulk stripe only when the bulk stripes spent over a quarter of
+ * at least 100 ms in flight held back by a full send buffer, and never
+ * more than are open.
+ */
+Test(transport_session, bulk_stripes_grow_on_full_send_buffers)
+{
+	cr_assert_eq(tp_bulk_stripes_next(1, 2, 250000, 250000), 2);
+	cr_assert_eq(tp_bulk_stripes_next(1, 2, 250000, 62501), 2);
+	cr_assert_eq(tp_bulk_stripes_next(1, 2, 250000, 62500), 1);
+	cr_assert_eq(tp_bulk_stripes_next(1, 2, 250000, 0), 1);
+	/* Too little time in flight to tell. */
+	cr_assert_eq(tp_bulk_stripes_next(1, 2, 99999, 99999), 1);
+	/* Every open stripe carries bulk already. */
+	cr_assert_eq(tp_bulk_stripes_next(2, 2, 250000, 250000), 2);
+	cr_assert_eq(tp_bulk_stripes_next(3, 8, 500000, 400000), 4);
+}
+
+/* The lowest-indexed open stripes carry bulk; a down one passes it on. */
+Test(transport_session, bulk_stripes_are_the_lowest_open_ones)
+{
+	struct tp_stripe stripes[3];
+	struct tp_session session;
+	unsigned int i;
+
+	memset(&session, 0, sizeof(session));
+	memset(stripes, 0, sizeof(stripes));
+	for (i = 0; i < 3; i++) {
+		stripes[i].index = (uint16_t)i;
+		stripes[i].state = TP_STRIPE_OPEN;
+		session.stripes[i] = &stripes[i];
+	}
+	session.bulk_stripes = 1;
+	cr_assert(tp_session_stripe_bulk(&session, &stripes[0]));
+	cr_assert_not(tp_session_stripe_bulk(&session, &stripes[1]));
+	cr_assert_not(tp_session_stripe_bulk(&session, &stripes[2]));
+	stripes[0].state = TP_STRIPE_IDLE; /* reconnecting */
+	cr_assert(tp_session_stripe_bulk(&session, &stripes[1]));
+	cr_assert_not(tp_session_stripe_bulk(&session, &stripes[2]));
+	session.bulk_stripes = 2;
+	cr_assert(tp_session_stripe_bulk(&session, &stripes[2]));
+}
