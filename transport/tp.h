@@ -91,7 +91,8 @@ struct tp_session_conf {
 	                              in raw bytes [four times wire_window,
 	                              at most 16 MiB: room for data that
 	                              compresses 4:1 to keep wire_window on
-	                              the wire] */
+	                              the wire; 16 MiB when neither window
+	                              is given, for the grown one] */
 	uint32_t wire_window;      /* wire bytes a channel may have in
 	                              flight: sent, not yet drained at the
 	                              far end [chan_window when that was

@@ -487,7 +487,9 @@ Test(transport_session, runner_publishes_stats, .timeout = 20)
  * Both windows 0 and link_mbps given: the wire window is four times
  * link_mbps times the round trip TCP measured, 1 MiB to 8 MiB (1 MiB when
  * the link rate is only assumed); the raw window (chan_window, the credit
- * each end announces in its hello) is four wire windows, at most 16 MiB.
+ * each end announces in its hello) is four wire windows, at most 16 MiB;
+ * with the link rate assumed, the wire window grows from 1 MiB as it
+ * measures the path, and the raw window has room for its 8 MiB ceiling.
  * Loopback's round trip is microseconds: a 100 Mbit/s link gives the
  * floor, an absurdly fast one the ceiling. An explicit chan_window is
  * kept and is also the wire window; an explicit session_cap bounds the
@@ -535,9 +537,9 @@ Test(transport_session, window_from_bdp, .timeout = 20)
 
 	w = windows_for(0, 0, 0); /* link rate assumed: no sizing */
 	cr_assert_eq(w.wire, 1u << 20, "assumed link: wire %u", w.wire);
-	cr_assert_eq(w.chan, 4u << 20, "assumed link: raw %u", w.chan);
-	cr_assert_eq(w.peer, 4u << 20, "the peer's: %u", w.peer);
-	cr_assert_eq(w.cap, CAP_FOR(4ull << 20));
+	cr_assert_eq(w.chan, 16u << 20, "assumed link: raw %u", w.chan);
+	cr_assert_eq(w.peer, 16u << 20, "the peer's: %u", w.peer);
+	cr_assert_eq(w.cap, CAP_FOR(16ull << 20));
 	w = windows_for(100, 0, 0); /* floor unless the RTT is > 20 ms */
 	cr_assert_eq(w.wire, 1u << 20, "100 Mbit/s over loopback: %u", w.wire);
 	cr_assert_eq(w.chan, 4u << 20);
