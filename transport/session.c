@@ -89,24 +89,23 @@ static uint64_t tp_session_cap_for(const struct tp_session_conf *conf)
 	           ((uint64_t)conf->chan_window + conf->chan_send_cap);
 }
 
-static int tp_session_conf_apply(struct tp_session_conf *conf,
+/*
+ * Fill in the defaults. wire_grow: neither window given, so each
+ * channel's wire window follows its path and may grow to TP_WWIN_MAX;
+ * parts of a migration stream (zero and page-cache pages) compress far
+ * beyond 4:1, and raw credit of four 1 MiB floors held the sender back
+ * for 0.9 s of 5.5 on the idle guest's stream over wan, with the wire
+ * window far from full.
+ */
+static int tp_session_conf_apply(struct tp_session_conf *conf, bool wire_grow,
                                  struct tp_error *err)
 {
-	/*
-	 * A wire window that follows the path (neither window given) may
-	 * grow to TP_WWIN_MAX, and parts of a migration stream (zero and
-	 * page-cache pages) compress far beyond 4:1: raw credit of four
-	 * 1 MiB floors held the sender back for 0.9 s of 5.5 on the idle
-	 * guest's stream over wan, with the wire window far from full.
-	 */
-	bool grow = !conf->chan_window && !conf->wire_window;
-
 	if (!conf->wire_window)
 		conf->wire_window = conf->chan_window ? conf->chan_window
 		                                      : TP_DEFAULT_WIRE_WINDOW;
 	if (!conf->chan_window)
 		conf->chan_window = tp_chan_window_for(
-		    grow ? TP_WWIN_MAX : conf->wire_window);
+		    wire_grow ? TP_WWIN_MAX : conf->wire_window);
 	if (!conf->chan_send_cap)
 		conf->chan_send_cap = TP_DEFAULT_CHAN_SEND_CAP;
 	if (!conf->max_frame)
@@ -229,13 +228,11 @@ struct tp_session *tp_session_new(const struct tp_session_conf *conf,
 	session->bulk_stripes = session->conf.stripes || !session->link_assumed
 	                            ? TP_FRAME_STRIPE_MAX + 1u
 	                            : 1u;
-	session->window_auto = !session->conf.chan_window &&
-	                       !session->conf.wire_window &&
-	                       !session->link_assumed;
-	session->cap_auto = !session->conf.session_cap;
 	session->wire_grow =
 	    !session->conf.chan_window && !session->conf.wire_window;
-	ret = tp_session_conf_apply(&session->conf, err);
+	session->window_auto = session->wire_grow && !session->link_assumed;
+	session->cap_auto = !session->conf.session_cap;
+	ret = tp_session_conf_apply(&session->conf, session->wire_grow, err);
 	if (ret < 0) {
 		close(fd);
 		goto fail;
