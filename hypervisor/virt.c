@@ -279,6 +279,67 @@ int hv_vmdef_resolve_networks(virConnectPtr conn, struct hv_vmdef *def)
 	return unresolved;
 }
 
+#define HV_UFFD_SYSCTL   "/proc/sys/vm/unprivileged_userfaultfd"
+#define HV_QEMU_DEV_UFFD 8001000ul /* QEMU 8.1: /dev/userfaultfd */
+
+bool hv_postcopy_possible(unsigned long qemu_version, int unpriv, char *msg,
+                          size_t len)
+{
+	unsigned long major = qemu_version / 1000000;
+	unsigned long minor = qemu_version / 1000 % 1000;
+
+	if (unpriv < 0) {
+		snprintf(msg, len,
+		         "post-copy: this kernel lets any process use "
+		         "userfaultfd");
+		return true;
+	}
+	if (unpriv > 0) {
+		snprintf(msg, len,
+		         "post-copy: userfaultfd is open to QEMU "
+		         "(vm.unprivileged_userfaultfd=%d)",
+		         unpriv);
+		return true;
+	}
+	if (qemu_version >= HV_QEMU_DEV_UFFD) {
+		snprintf(msg, len,
+		         "post-copy: QEMU %lu.%lu uses /dev/userfaultfd "
+		         "(vm.unprivileged_userfaultfd=0)",
+		         major, minor);
+		return true;
+	}
+	snprintf(msg, len,
+	         "post-copy: QEMU %lu.%lu here needs userfaultfd, which "
+	         "vm.unprivileged_userfaultfd=0 keeps from it; set it to 1 "
+	         "on this host (sysctl -w vm.unprivileged_userfaultfd=1) or "
+	         "migrate without --postcopy",
+	         major, minor);
+	return false;
+}
+
+int hv_host_check_postcopy(virConnectPtr conn, char *msg, size_t len,
+                           struct hv_error *err)
+{
+	unsigned long version = 0;
+	int unpriv = -1;
+	FILE *f;
+
+	if (virConnectGetVersion(conn, &version) < 0)
+		return hv_virt_error(err, -EIO, "QEMU version");
+	f = fopen(HV_UFFD_SYSCTL, "re");
+	if (f) {
+		if (fscanf(f, "%d", &unpriv) != 1 || unpriv < 0)
+			unpriv = 0; /* unreadable: assume the strict default */
+		fclose(f);
+	} else if (errno != ENOENT) {
+		return hv_error_set(err, -errno, "%s: %s", HV_UFFD_SYSCTL,
+		                    strerror(errno));
+	}
+	if (!hv_postcopy_possible(version, unpriv, msg, len))
+		return hv_error_set(err, -ENOTSUP, "%s", msg);
+	return 0;
+}
+
 bool hv_host_kvm_usable(void)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);

@@ -90,6 +90,28 @@ int hv_domain_disk_size(virDomainPtr dom, const char *target,
  */
 int hv_vmdef_resolve_networks(virConnectPtr conn, struct hv_vmdef *def);
 
+/*
+ * Can a destination QEMU here take post-copy? It needs userfaultfd. QEMU
+ * before 8.1 opens one with the userfaultfd(2) system call, which the kernel
+ * grants a process without CAP_SYS_PTRACE (libvirt clears QEMU's
+ * capabilities, even when it runs as root) only while
+ * vm.unprivileged_userfaultfd is 1; QEMU 8.1 and later can open
+ * /dev/userfaultfd instead.
+ *
+ * hv_postcopy_possible is the rule: qemu_version as libvirt encodes it
+ * (major * 1000000 + minor * 1000 + micro), unpriv the sysctl's value or -1
+ * when this kernel has none (before 5.2, where everyone may). It writes one
+ * line for the preflight to msg: why it can, or why not and what to do.
+ *
+ * hv_host_check_postcopy reads both facts off this host: 0 when post-copy
+ * can work, -ENOTSUP (err says why) when not, other negatives when a fact
+ * cannot be read.
+ */
+bool hv_postcopy_possible(unsigned long qemu_version, int unpriv, char *msg,
+                          size_t len);
+int hv_host_check_postcopy(virConnectPtr conn, char *msg, size_t len,
+                           struct hv_error *err);
+
 /* /dev/kvm answers KVM_GET_API_VERSION as this kernel's KVM should. */
 bool hv_host_kvm_usable(void);
 

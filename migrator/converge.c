@@ -21,6 +21,7 @@ struct mig_policy {
 	uint64_t start_ms;
 	uint64_t timeout_ms; /* 0: none */
 	bool auto_converge;
+	bool postcopy_after_precopy;
 
 	struct mig_sample prev;
 	bool have_prev;
@@ -46,6 +47,7 @@ struct mig_policy {
 	uint64_t hopeless_syncs;
 
 	bool gave_up;
+	bool postcopy_asked;
 };
 
 /* What one sample says, once smoothed: the model of converge.h. */
@@ -75,6 +77,7 @@ struct mig_policy *mig_policy_new(const struct mig_policy_conf *conf)
 		p->start_ms = p->max_ms;
 	p->timeout_ms = (uint64_t)conf->completion_timeout_s * 1000;
 	p->auto_converge = conf->auto_converge;
+	p->postcopy_after_precopy = conf->postcopy_after_precopy;
 	p->requested_ms = p->start_ms;
 	return p;
 }
@@ -413,6 +416,16 @@ static void mig_policy_escalate(struct mig_policy *p,
 	p->t_stall = s->t_ms; /* give QEMU the new limit for a full stall */
 }
 
+/* --postcopy-after-precopy: pass one is done and QEMU will not switch now. */
+static bool mig_policy_postcopy_due(const struct mig_policy *p,
+                                    const struct mig_sample *s,
+                                    const struct mig_model *m)
+{
+	return p->postcopy_after_precopy && !p->postcopy_asked && !m->disks &&
+	       s->mem_iteration >= 2 && m->known &&
+	       m->downtime_ms > m->limit_ms;
+}
+
 void mig_policy_feed(struct mig_policy *p, const struct mig_sample *s,
                      struct mig_prediction *pred, struct mig_decision *d)
 {
@@ -434,6 +447,11 @@ void mig_policy_feed(struct mig_policy *p, const struct mig_sample *s,
 		} else if (mig_policy_hopeless(p, s, &m)) {
 			mig_policy_give_up(p, d, "will not converge", &m,
 			                   p->max_ms);
+		} else if (mig_policy_postcopy_due(p, s, &m)) {
+			mig_decision_explain(d, "first pass over RAM done", &m,
+			                     m.limit_ms);
+			d->kind = MIG_DECIDE_POSTCOPY;
+			p->postcopy_asked = true;
 		} else {
 			mig_policy_escalate(p, s, &m, d);
 		}

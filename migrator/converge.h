@@ -82,18 +82,20 @@ struct mig_policy_conf {
 	                             * capped at the ceiling */
 	uint32_t completion_timeout_s; /* from the first sample; 0: none */
 	bool auto_converge; /* QEMU throttles: wait longer before giving up */
+	bool postcopy_after_precopy; /* POSTCOPY once pass one is done */
 };
 
 enum mig_decision_kind {
 	MIG_DECIDE_NONE = 0,
 	MIG_DECIDE_RAISE_DOWNTIME, /* set the limit to downtime_ms */
 	MIG_DECIDE_GIVE_UP,        /* abort or start post-copy, as configured */
+	MIG_DECIDE_POSTCOPY,       /* start post-copy: pass one is done */
 };
 
 struct mig_decision {
 	enum mig_decision_kind kind;
 	uint64_t downtime_ms; /* the new limit, for RAISE_DOWNTIME */
-	char reason[256];     /* one line, for RAISE and GIVE_UP: why, then
+	char reason[256];     /* one line, for each kind but NONE: why, then
 	                       * "guest dirties 14.2 MB/s, link moves 11.8
 	                       * MB/s; switching now would take 3400 ms of
 	                       * downtime (limit 1000 ms)" */
@@ -137,6 +139,12 @@ uint64_t mig_policy_initial_downtime(const struct mig_policy *p);
  * above MIG_POLICY_HOPELESS_PCT % of R with P / R above the ceiling for
  * MIG_POLICY_HOPELESS_MS (with auto-converge: MIG_POLICY_HOPELESS_AC_MS and
  * MIG_POLICY_HOPELESS_AC_ITERS syncs, giving the throttle time to bite).
+ *
+ * POSTCOPY, returned once, with postcopy_after_precopy: as soon as the
+ * first pass over RAM is done (mem_iteration >= 2) and switching over now
+ * would not fit the limit (else pre-copy is about to finish by itself).
+ * Post-copy then sends each page still dirty once, where pre-copy would
+ * send the working set again on every pass.
  *
  * Warm-up: memory migration has started (so the disks are mirrored), D is
  * known (mem_iteration >= 2), and it has been known for MIG_POLICY_WARM_MS

@@ -135,6 +135,39 @@ static int mig_fail(struct mig_run *r, int code, const char *fmt, ...)
 	return code;
 }
 
+/*
+ * After a failure with post-copy asked for: did QEMU get there? Asking only
+ * sets a flag, and a failure before QEMU acted on it cancels the migration
+ * and leaves the VM running at the source. A source paused for post-copy
+ * means the VM is split; so does a source we cannot ask (removing the
+ * destination then could lose the only copy).
+ */
+static bool mig_split(struct mig_run *r)
+{
+	int state = 0, reason = 0;
+
+	if (virDomainGetState(r->dom, &state, &reason, 0) < 0)
+		return true;
+	return state == VIR_DOMAIN_PAUSED &&
+	       (reason == VIR_DOMAIN_PAUSED_POSTCOPY ||
+	        reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED);
+}
+
+/* The migration failed after post-copy began: report, touch nothing. */
+static int mig_fail_split(struct mig_run *r, const char *why)
+{
+	char where[1024];
+
+	snprintf(where, sizeof(where),
+	         "split: paused at the source (%s) and at the destination "
+	         "(%s), its memory divided between them; neither may be "
+	         "resumed alone. Recover it once both sites reach each "
+	         "other: virsh migrate --postcopy --postcopy-resume",
+	         r->host, r->o->to_host);
+	mig_events_failed(r->ev, why, where, MIG_EXIT_POSTCOPY_FAILED);
+	return MIG_EXIT_POSTCOPY_FAILED;
+}
+
 /* --- the source VM and the plan --------------------------------------- */
 
 static bool mig_shared(const struct mig_opts *o, const char *target)
@@ -403,6 +436,21 @@ out:
 	return NULL;
 }
 
+/*
+ * Ask QEMU to switch to post-copy: the destination runs the VM from now on,
+ * and fetches the pages still dirty as it touches them, while the source
+ * pushes the rest.
+ */
+static int mig_start_postcopy(struct mig_run *r, const char *why,
+                              struct hv_error *herr)
+{
+	if (virDomainMigrateStartPostCopy(r->dom, 0) < 0)
+		return hv_virt_error(herr, -EIO, "post-copy");
+	r->postcopy = true;
+	mig_events_log(r->ev, "warn", "switching to post-copy: %s", why);
+	return 0;
+}
+
 /* One poll: statistics, the policy, progress. */
 static void mig_poll(struct mig_run *r, struct mig_policy *policy,
                      uint64_t *limit_ms, struct tp_stats *last,
@@ -457,16 +505,14 @@ static void mig_poll(struct mig_run *r, struct mig_policy *policy,
 			               " ms: %s",
 			               d.downtime_ms, d.reason);
 		}
+	} else if (d.kind == MIG_DECIDE_POSTCOPY) {
+		if (mig_start_postcopy(r, d.reason, &herr) < 0)
+			mig_events_log(r->ev, "warn", "%s; pre-copy goes on",
+			               herr.msg);
 	} else if (d.kind == MIG_DECIDE_GIVE_UP && !r->gave_up) {
 		if (r->o->on_timeout == MIG_ON_TIMEOUT_POSTCOPY) {
-			if (virDomainMigrateStartPostCopy(r->dom, 0) == 0) {
-				r->postcopy = true;
-				mig_events_log(r->ev, "warn",
-				               "switching to post-copy: %s",
-				               d.reason);
+			if (mig_start_postcopy(r, d.reason, &herr) == 0)
 				return;
-			}
-			hv_virt_error(&herr, -EIO, "post-copy");
 			mig_events_log(r->ev, "warn", "%s; aborting instead",
 			               herr.msg);
 		}
@@ -484,11 +530,12 @@ static int mig_watch(struct mig_run *r)
 	struct tp_error err = { 0 };
 	uint64_t limit_ms = 0, last_ms = mig_now_ms(), next = 0, now;
 	uint64_t abort_ms = 0;
-	bool aborted = false, switch_told = false;
+	bool aborted = false, switch_told = false, cancel_ignored = false;
 
 	pc.max_downtime_ms = r->o->max_downtime_ms;
 	pc.completion_timeout_s = r->o->completion_timeout_s;
 	pc.auto_converge = r->o->auto_converge;
+	pc.postcopy_after_precopy = r->o->postcopy_after_precopy;
 	policy = mig_policy_new(&pc);
 	if (!policy)
 		return -ENOMEM;
@@ -498,7 +545,14 @@ static int mig_watch(struct mig_run *r)
 			mig_events_switchover(r->ev, r->switch_ms - r->t0_ms);
 			switch_told = true;
 		}
-		if (mig_cancelled && !aborted) {
+		if (mig_cancelled && !aborted && r->postcopy &&
+		    !cancel_ignored) {
+			mig_events_log(r->ev, "warn",
+			               "cancel ignored: in post-copy the VM "
+			               "already runs at the destination, and "
+			               "the migration must finish");
+			cancel_ignored = true;
+		} else if (mig_cancelled && !aborted && !r->postcopy) {
 			mig_events_log(r->ev, "warn",
 			               "cancelled: aborting the migration");
 			snprintf(r->reason, sizeof(r->reason),
@@ -721,6 +775,13 @@ int mig_migrate(const struct mig_opts *o)
 		virConnectClose(r->dconn);
 		r->dconn = NULL;
 		rc = mig_commit(r);
+	} else if (rc == 0 && r->postcopy && mig_split(r)) {
+		/*
+		 * QEMU was in post-copy: the destination holds the VM's newest
+		 * state and the source the pages not yet sent. Neither side may
+		 * be removed or resumed alone.
+		 */
+		rc = mig_fail_split(r, r->reason[0] ? r->reason : r->merr.msg);
 	} else if (rc == 0) {
 		mig_abort_remote(r, r->reason[0] ? r->reason : r->merr.msg);
 		mig_net_abort(r->net);

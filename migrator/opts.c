@@ -40,7 +40,10 @@ static const char usage_top[] =
 	"  2  bad command line; nothing was done\n"
 	"  3  cancelled by SIGINT or SIGTERM; the VM runs at the source\n"
 	"  4  a preflight check blocks the migration (see --dry-run)\n"
-	"  5  the command is not available in this build\n";
+	"  5  the command is not available in this build\n"
+	"  6  post-copy had started when the migration failed: the VM is\n"
+	"     paused at both sites, its memory split between them; recover\n"
+	"     it with virsh migrate --postcopy --postcopy-resume\n";
 
 static const char usage_migrate[] =
 	"usage: migrator migrate DOMAIN --to HOST[:PORT] [OPTIONS]\n"
@@ -72,7 +75,15 @@ static const char usage_migrate[] =
 	"      --completion-timeout S  act after S seconds (see --on-timeout)\n"
 	"      --on-timeout ACTION     abort (default) or postcopy\n"
 	"      --auto-converge         throttle vCPUs when not converging\n"
-	"      --postcopy              allow switching to post-copy\n"
+	"      --postcopy              allow switching to post-copy (the\n"
+	"                              receiver checks its host can)\n"
+	"      --postcopy-after-precopy\n"
+	"                              switch to post-copy once the first\n"
+	"                              pass over RAM is done (needs\n"
+	"                              --postcopy). From then on an outage\n"
+	"                              longer than the transport's resume\n"
+	"                              limit pauses the VM at both sites\n"
+	"                              (exit 6)\n"
 	"      --parallel N            QEMU multifd with N connections\n"
 	"between hypervisors (memory cannot move between them):\n"
 	"      --target-hypervisor HV  kvm, xen or vmware (default: the\n"
@@ -243,6 +254,7 @@ enum {
 	OPT_ON_TIMEOUT,
 	OPT_AUTO_CONVERGE,
 	OPT_POSTCOPY,
+	OPT_POSTCOPY_AFTER_PRECOPY,
 	OPT_PARALLEL,
 	OPT_NET,
 	OPT_DEST_BRIDGE,
@@ -289,6 +301,8 @@ static const struct option migrate_longopts[] = {
 	{ "on-timeout", required_argument, NULL, OPT_ON_TIMEOUT },
 	{ "auto-converge", no_argument, NULL, OPT_AUTO_CONVERGE },
 	{ "postcopy", no_argument, NULL, OPT_POSTCOPY },
+	{ "postcopy-after-precopy", no_argument, NULL,
+	  OPT_POSTCOPY_AFTER_PRECOPY },
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "dest-bridge", required_argument, NULL, OPT_DEST_BRIDGE },
@@ -624,6 +638,9 @@ static int migrate_opt(struct mig_opts *o, int c, const char *name,
 	case OPT_POSTCOPY:
 		o->postcopy = true;
 		return 0;
+	case OPT_POSTCOPY_AFTER_PRECOPY:
+		o->postcopy_after_precopy = true;
+		return 0;
 	case OPT_PARALLEL:
 		if (parse_u64(optarg, 1, 255, &v) < 0)
 			return fail(err, errlen,
@@ -704,6 +721,10 @@ static int parse_migrate(struct mig_opts *o, int argc, char **argv,
 	if (o->on_timeout == MIG_ON_TIMEOUT_POSTCOPY && !o->postcopy)
 		return fail(err, errlen,
 			    "migrate: --on-timeout postcopy needs --postcopy");
+	if (o->postcopy_after_precopy && !o->postcopy)
+		return fail(err, errlen,
+			    "migrate: --postcopy-after-precopy needs "
+			    "--postcopy");
 	if (o->n_nets == 0 && (o->n_bridges || o->n_vm_ips || o->vni ||
 			       o->vxlan_port || o->tunnel_local))
 		return fail(err, errlen,

@@ -19,6 +19,8 @@ enum mig_exit {
 	MIG_EXIT_CANCELLED = 3,	  /* cancelled by a signal; VM runs at the source */
 	MIG_EXIT_PREFLIGHT = 4,	  /* a preflight check blocks the migration */
 	MIG_EXIT_UNAVAILABLE = 5, /* not available in this build */
+	MIG_EXIT_POSTCOPY_FAILED = 6, /* failed in post-copy: paused at both
+	                               * sites, memory split between them */
 };
 
 enum mig_cmd {
@@ -81,6 +83,7 @@ struct mig_opts {
 	enum mig_on_timeout on_timeout;
 	bool auto_converge;
 	bool postcopy;
+	bool postcopy_after_precopy;	/* switch once pass one is done */
 	uint32_t parallel;		/* multifd connections, 0: off */
 
 	/* network continuity (migrate) */

@@ -466,6 +466,15 @@ static int rcv_session_check_plan(struct rcv_session *session)
 	else
 		rcv_session_check_line(session, "cpu: compatible (%s, %s)",
 		                       plan->virt_type, plan->arch);
+	if (plan->postcopy) {
+		char line[HV_ERROR_MSG_MAX];
+
+		if (hv_host_check_postcopy(session->conn, line, sizeof(line),
+		                           &herr) < 0)
+			rc = rcv_session_refuse(session, "%s", herr.msg);
+		else
+			rcv_session_check_line(session, "%s", line);
+	}
 	need_mem = plan->memory_kib * 1024u + RCV_MEM_OVERHEAD;
 	if (hv_host_free_memory(session->conn, &free_mem, &herr) < 0)
 		rc = rcv_session_refuse(session, "%s", herr.msg);
@@ -768,6 +777,18 @@ static void rcv_session_remove_dir(struct rcv_session *session)
 	session->dir_made = false;
 }
 
+/* A destination domain in post-copy holds the VM's newest state. */
+static bool rcv_state_postcopy(int state, int reason)
+{
+	if (state == VIR_DOMAIN_RUNNING)
+		return reason == VIR_DOMAIN_RUNNING_POSTCOPY ||
+		       reason == VIR_DOMAIN_RUNNING_POSTCOPY_FAILED;
+	if (state == VIR_DOMAIN_PAUSED)
+		return reason == VIR_DOMAIN_PAUSED_POSTCOPY ||
+		       reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED;
+	return false;
+}
+
 /*
  * Remove what a failed migration left here. A VM that runs here is kept
  * with its disks: the migration reached the point where the source let go
@@ -783,14 +804,24 @@ static void rcv_session_cleanup(struct rcv_session *session)
 	rcv_session_close_relays(session);
 	if (!keep && session->conn && session->uuid[0] &&
 	    hv_domain_state(session->conn, session->uuid, &state, &reason,
-	                    NULL) == 0 &&
-	    state == VIR_DOMAIN_RUNNING) {
-		rcv_log(LOG_WARNING,
-		        "session %s: '%s' runs here, but the migrator never "
-		        "confirmed; keeping it",
-		        session->id, session->plan.name);
-		keep = true;
-		rcv_net_commit(session);
+	                    NULL) == 0) {
+		if (rcv_state_postcopy(state, reason)) {
+			rcv_log(LOG_WARNING,
+			        "session %s: '%s' is here in a post-copy that "
+			        "did not finish, its memory split with the "
+			        "source; keeping it and its disks for recovery "
+			        "(virsh migrate --postcopy --postcopy-resume)",
+			        session->id, session->plan.name);
+			keep = true;
+		} else if (state == VIR_DOMAIN_RUNNING) {
+			rcv_log(LOG_WARNING,
+			        "session %s: '%s' runs here, but the migrator "
+			        "never confirmed; keeping it",
+			        session->id, session->plan.name);
+			keep = true;
+		}
+		if (keep)
+			rcv_net_commit(session);
 	}
 	rcv_net_end(session, keep);
 	if (!keep) {

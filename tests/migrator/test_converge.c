@@ -615,3 +615,111 @@ Test(converge, raise_when_qemu_does_not_switch)
 	cr_assert_str_eq(f.pred.phase, "switchover");
 	mig_policy_free(f.p);
 }
+
+/*
+ * --postcopy-after-precopy on the benchmark's guest (256 MiB, a 64 MiB
+ * working set dirtied at 8 MB/s, a 12.5 MB/s link). Returns the time of the
+ * first POSTCOPY decision (< 0: none in max_s), counts them in *n and
+ * copies the first reason.
+ */
+static double postcopy_at(bool after_precopy, double dirty, double max_s,
+                          unsigned *n, char *reason, uint64_t *iteration)
+{
+	struct mig_policy_conf conf = { 0 };
+	struct mig_policy *p;
+	struct mig_sample s;
+	struct mig_prediction pred;
+	struct mig_decision d;
+	struct sim sim;
+	double at = -1;
+	int i;
+
+	conf.postcopy_after_precopy = after_precopy;
+	p = mig_policy_new(&conf);
+	cr_assert_not_null(p);
+	sim_init(&sim, 256e6, 64e6, dirty, 12.5e6);
+	*n = 0;
+	while (sim.t < max_s && !sim.done) {
+		sim_sample(&sim, &s);
+		mig_policy_feed(p, &s, &pred, &d);
+		cr_assert_neq(d.kind, MIG_DECIDE_GIVE_UP, "%s", d.reason);
+		if (d.kind == MIG_DECIDE_POSTCOPY) {
+			if (!(*n)++) {
+				at = sim.t;
+				strcpy(reason, d.reason);
+				*iteration = s.mem_iteration;
+			}
+			sim.postcopy = true;
+		}
+		for (i = 0; i < SIM_SAMPLE_S / SIM_TICK_S && !sim.done; i++)
+			sim_tick(&sim);
+	}
+	mig_policy_free(p);
+	return at;
+}
+
+Test(converge, postcopy_after_the_first_pass)
+{
+	char reason[256] = "";
+	uint64_t iteration = 0;
+	unsigned n;
+	double at = postcopy_at(true, 8e6, 60, &n, reason, &iteration);
+
+	/* Pass one is 256 MB at 12.5 MB/s: about 20.5 s. */
+	cr_assert_gt(at, 20, "switched at %.1f s, inside pass one", at);
+	cr_assert_lt(at, 21.6, "switched at %.1f s, a second late", at);
+	cr_expect_eq(iteration, 2);
+	cr_expect_eq(n, 1, "decided %u times", n);
+	cr_expect(strstr(reason, "first pass over RAM done: guest dirties") ==
+	              reason,
+	          "%s", reason);
+	cr_expect(strstr(reason, "(limit 300 ms)") != NULL, "%s", reason);
+}
+
+Test(converge, postcopy_not_without_the_option)
+{
+	char reason[256] = "";
+	uint64_t iteration = 0;
+	unsigned n;
+
+	cr_expect_lt(postcopy_at(false, 8e6, 40, &n, reason, &iteration), 0);
+	cr_expect_eq(n, 0);
+}
+
+Test(converge, postcopy_not_when_precopy_is_finishing)
+{
+	char reason[256] = "";
+	uint64_t iteration = 0;
+	unsigned n;
+
+	/*
+	 * 0.1 MB/s dirty: pass one leaves about 2 MB, under the 3.75 MB
+	 * that 300 ms move, so QEMU switches over by itself.
+	 */
+	cr_expect_lt(postcopy_at(true, 0.1e6, 40, &n, reason, &iteration), 0,
+	             "%s", reason);
+	cr_expect_eq(n, 0);
+}
+
+Test(converge, postcopy_not_when_the_rest_fits_the_limit)
+{
+	struct mig_policy_conf conf = { .postcopy_after_precopy = true };
+	struct mig_policy *p = mig_policy_new(&conf);
+	struct mig_prediction pred;
+	struct mig_decision d;
+	struct mig_sample s;
+
+	cr_assert_not_null(p);
+	/* Pass two, 2 MB left at 12 MB/s: 167 ms, inside 300. */
+	stuck_sample(&s, 1000000);
+	s.mem_remaining = 2000000;
+	mig_policy_feed(p, &s, &pred, &d);
+	cr_expect_eq(d.kind, MIG_DECIDE_NONE, "%s", d.reason);
+	/* Pass three, 60 MB left: now it switches. */
+	s.t_ms += 500;
+	s.mem_iteration = 3;
+	s.mem_remaining = 60000000;
+	mig_policy_feed(p, &s, &pred, &d);
+	cr_expect_eq(d.kind, MIG_DECIDE_POSTCOPY);
+	mig_policy_free(p);
+}

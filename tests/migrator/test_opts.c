@@ -65,7 +65,7 @@ Test(migrator_opts, migrate_full)
 			   "--undefine-source", "--max-downtime", "250",
 			   "--bandwidth", "200mbit", "--completion-timeout",
 			   "600", "--postcopy", "--on-timeout", "postcopy",
-			   "--auto-converge", "--parallel", "4",
+			   "--postcopy-after-precopy", "--auto-converge", "--parallel", "4",
 			   "--shared-disk", "vdc", "--json", "-n", "guest1"),
 		     0, "%s", err);
 	cr_assert_eq(o.cmd, MIG_CMD_MIGRATE);
@@ -79,7 +79,7 @@ Test(migrator_opts, migrate_full)
 	cr_assert_eq(o.bandwidth_bps, 25000000);
 	cr_assert_eq(o.completion_timeout_s, 600);
 	cr_assert_eq(o.on_timeout, MIG_ON_TIMEOUT_POSTCOPY);
-	cr_assert(o.auto_converge && o.postcopy);
+	cr_assert(o.auto_converge && o.postcopy && o.postcopy_after_precopy);
 	cr_assert_eq(o.parallel, 4);
 	cr_assert_eq(o.n_shared_disks, 1);
 	cr_assert_str_eq(o.shared_disks[0], "vdc");
@@ -96,7 +96,8 @@ Test(migrator_opts, migrate_defaults)
 	cr_assert_eq(o.to_port, 4870);
 	cr_assert_str_eq(o.libvirt_uri, "qemu:///system");
 	cr_assert_eq(o.on_timeout, MIG_ON_TIMEOUT_ABORT);
-	cr_assert_not(o.persistent || o.dry_run || o.json);
+	cr_assert_not(o.persistent || o.dry_run || o.json || o.postcopy ||
+		      o.postcopy_after_precopy);
 }
 
 Test(migrator_opts, migrate_bad_values_name_the_option)
@@ -150,6 +151,10 @@ Test(migrator_opts, migrate_missing_pieces)
 	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "w",
 			   "--on-timeout", "postcopy"), -EINVAL);
 	cr_assert(strstr(err, "--postcopy"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "w",
+			   "--postcopy-after-precopy"), -EINVAL);
+	cr_assert_str_eq(err, "migrate: --postcopy-after-precopy needs "
+			      "--postcopy");
 }
 
 Test(migrator_opts, migrate_help)
