@@ -7,10 +7,16 @@
  * when it is full no new frame is built, so producers stall. A frame sent
  * on a stripe that dies is marked pending and sent again, on any stripe.
  *
- * Receiving: frames are delivered strictly in seq order. A frame ahead of
- * a gap (it came on a faster stripe) waits in the reorder list, bounded by
- * the reorder_max we announced; a frame already delivered or held is a
- * duplicate from a resend and is dropped.
+ * Receiving: each channel's frames are delivered in the order of their
+ * chan_prev chain, each as soon as the frame before it in its channel has
+ * been delivered; a gap in one channel (a frame lost with its stripe, or
+ * stuck behind a TCP retransmission) holds back only that channel. A frame
+ * whose predecessor has not been delivered waits in the reorder list,
+ * bounded by the reorder_max we announced. rx_seq is the cumulative
+ * acknowledgement: every frame up to it was received, and (since a frame
+ * can only wait for a lower seq) delivered; the frames above it that were
+ * delivered early are in the early list. A frame at or below rx_seq, early
+ * or held is a duplicate from a resend and is dropped.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -133,36 +139,118 @@ void tp_replay_requeue(struct tp_session *session, int stripe_index,
 	}
 }
 
-/* Deliver held frames that the gap no longer blocks. */
-static int tp_replay_drain(struct tp_session *session)
+/* Was seq delivered? At or below rx_seq, or in the early list. */
+static bool tp_replay_delivered(const struct tp_session *session, uint64_t seq)
+{
+	size_t lo = session->early_head, hi = session->early_len, mid;
+
+	if (seq <= session->rx_seq)
+		return true;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (session->early[mid] == seq)
+			return true;
+		if (session->early[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Record seq as delivered: advance rx_seq, or add it to the early list. */
+static int tp_replay_mark(struct tp_session *session, uint64_t seq)
+{
+	size_t at, n;
+	uint64_t *grown;
+
+	session->ack_owed++;
+	if (seq == session->rx_seq + 1) {
+		session->rx_seq = seq;
+		while (session->early_head < session->early_len &&
+		       session->early[session->early_head] ==
+		           session->rx_seq + 1)
+			session->rx_seq = session->early[session->early_head++];
+		if (session->early_head == session->early_len)
+			session->early_head = session->early_len = 0;
+		return 0;
+	}
+	if (session->early_head > 0 &&
+	    session->early_len == session->early_cap) {
+		n = session->early_len - session->early_head;
+		memmove(session->early, session->early + session->early_head,
+		        n * sizeof(*session->early));
+		session->early_head = 0;
+		session->early_len = n;
+	}
+	if (session->early_len == session->early_cap) {
+		n = session->early_cap ? session->early_cap * 2 : 64;
+		if (n > TP_EARLY_MAX)
+			return tp_session_fail(
+			    session, -EPROTO,
+			    "peer %s: more than %u frames delivered ahead of "
+			    "seq %llu",
+			    session->peer, TP_EARLY_MAX,
+			    (unsigned long long)session->rx_seq + 1);
+		grown = realloc(session->early, n * sizeof(*grown));
+		if (!grown)
+			return tp_session_fail(session, -ENOMEM,
+			                       "out of memory");
+		session->early = grown;
+		session->early_cap = n;
+	}
+	/* Mostly in order: search back from the end. */
+	at = session->early_len;
+	while (at > session->early_head && session->early[at - 1] > seq)
+		at--;
+	memmove(session->early + at + 1, session->early + at,
+	        (session->early_len - at) * sizeof(*session->early));
+	session->early[at] = seq;
+	session->early_len++;
+	return 0;
+}
+
+/* Deliver one frame and record it. */
+static int tp_replay_deliver(struct tp_session *session,
+                             const struct tp_frame_hdr *hdr,
+                             const uint8_t *payload)
+{
+	int ret = tp_replay_mark(session, hdr->seq);
+
+	if (ret < 0)
+		return ret;
+	return tp_session_deliver(session, hdr, payload);
+}
+
+/* Deliver the held frames that waited, one after another, for seq. */
+static int tp_replay_drain(struct tp_session *session, uint64_t seq)
 {
 	struct tp_replay *entry;
 	struct tp_frame_hdr hdr;
 	int ret;
 
-	while ((entry = TAILQ_FIRST(&session->reorder)) &&
-	       entry->seq <= session->rx_seq + 1) {
+	while (session->state == TP_SESSION_OPEN) {
+		TAILQ_FOREACH(entry, &session->reorder, entry)
+		if (entry->chan_prev == seq)
+			break;
+		if (!entry)
+			return 0;
 		TAILQ_REMOVE(&session->reorder, entry, entry);
 		session->reorder_bytes -= entry->len;
-		ret = 0;
-		if (entry->seq == session->rx_seq + 1) {
-			/* Checked when it arrived; decode cannot fail now. */
-			if (tp_frame_hdr_decode(&hdr, entry->buf, entry->len,
-			                        NULL) < 0)
-				abort();
-			session->rx_seq = entry->seq;
-			session->ack_owed++;
-			ret = tp_session_deliver(session, &hdr,
-			                         entry->buf + TP_FRAME_HDR_LEN);
-		}
+		/* Checked when it arrived; decode cannot fail now. */
+		if (tp_frame_hdr_decode(&hdr, entry->buf, entry->len, NULL) < 0)
+			abort();
+		ret = tp_replay_deliver(session, &hdr,
+		                        entry->buf + TP_FRAME_HDR_LEN);
+		seq = entry->seq;
 		tp_replay_entry_free(entry);
-		if (ret < 0 || session->state != TP_SESSION_OPEN)
+		if (ret < 0)
 			return ret;
 	}
 	return 0;
 }
 
-/* Hold a frame that came ahead of a gap, in seq order, once. */
+/* Hold a frame whose channel predecessor has not been delivered, once. */
 static int tp_replay_hold(struct tp_session *session,
                           const struct tp_frame_hdr *hdr, const uint8_t *frame,
                           size_t len)
@@ -189,6 +277,7 @@ static int tp_replay_hold(struct tp_session *session,
 	entry = tp_replay_entry_new(frame, len, hdr->seq);
 	if (!entry)
 		return tp_session_fail(session, -ENOMEM, "out of memory");
+	entry->chan_prev = hdr->chan_prev;
 	if (after)
 		TAILQ_INSERT_AFTER(&session->reorder, after, entry, entry);
 	else
@@ -203,18 +292,18 @@ int tp_replay_recv(struct tp_session *session, const struct tp_frame_hdr *hdr,
 {
 	int ret;
 
-	if (hdr->seq <= session->rx_seq) {
+	if (tp_replay_delivered(session, hdr->seq)) {
 		session->stats.rx_duplicate++;
 		return 0;
 	}
-	if (hdr->seq > session->rx_seq + 1)
+	if (hdr->chan_prev && !tp_replay_delivered(session, hdr->chan_prev))
 		return tp_replay_hold(session, hdr, frame, len);
-	session->rx_seq = hdr->seq;
-	session->ack_owed++;
-	ret = tp_session_deliver(session, hdr, frame + TP_FRAME_HDR_LEN);
+	if (hdr->seq != session->rx_seq + 1)
+		session->stats.rx_reordered++; /* overtook a gap */
+	ret = tp_replay_deliver(session, hdr, frame + TP_FRAME_HDR_LEN);
 	if (ret < 0 || session->state != TP_SESSION_OPEN)
 		return ret;
-	return tp_replay_drain(session);
+	return tp_replay_drain(session, hdr->seq);
 }
 
 void tp_replay_free_all(struct tp_session *session)
@@ -229,6 +318,9 @@ void tp_replay_free_all(struct tp_session *session)
 		TAILQ_REMOVE(&session->reorder, entry, entry);
 		tp_replay_entry_free(entry);
 	}
+	free(session->early);
+	session->early = NULL;
+	session->early_head = session->early_len = session->early_cap = 0;
 	session->replay_bytes = session->reorder_bytes = 0;
 	session->resend_count = 0;
 }

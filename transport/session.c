@@ -401,17 +401,18 @@ void tp_session_wake(struct tp_session *session)
  * and move it to the replay list, where a stripe picks it up.
  */
 static bool tp_session_emit(struct tp_session *session, uint8_t type,
-                            uint32_t channel, uint8_t codec,
+                            struct tp_chan *chan, uint8_t codec,
                             uint32_t payload_len, uint32_t raw_len)
 {
 	struct tp_frame_hdr hdr = {
 		.version = TP_FRAME_VERSION,
 		.type = type,
 		.codec = codec,
-		.channel = channel,
+		.channel = chan->id,
 		.payload_len = payload_len,
 		.raw_len = raw_len,
 		.seq = session->tx_seq + 1,
+		.chan_prev = chan->tx_prev,
 	};
 
 	if (tp_frame_hdr_encode(&hdr, session->buildbuf, NULL) < 0)
@@ -422,6 +423,7 @@ static bool tp_session_emit(struct tp_session *session, uint8_t type,
 		return false;
 	}
 	session->tx_seq++;
+	chan->tx_prev = session->tx_seq;
 	session->stats.tx_wire +=
 	    TP_FRAME_HDR_LEN + (type == TP_FRAME_DATA ? 0 : payload_len);
 	return true;
@@ -448,7 +450,7 @@ static bool tp_session_fill_chan_control(struct tp_session *session,
 		memcpy(open.name, chan->name, open.name_len);
 		n = tp_frame_open_encode(&open, p, NULL);
 		chan->open_pending = false;
-		return tp_session_emit(session, TP_FRAME_OPEN, chan->id, 0,
+		return tp_session_emit(session, TP_FRAME_OPEN, chan, 0,
 		                       (uint32_t)n, (uint32_t)n);
 	}
 	if (chan->reset_pending) {
@@ -459,7 +461,7 @@ static bool tp_session_fill_chan_control(struct tp_session *session,
 			reason.msg_len = TP_FRAME_REASON_MAX;
 		n = tp_frame_reason_encode(&reason, p, NULL);
 		chan->reset_pending = false;
-		return tp_session_emit(session, TP_FRAME_RESET, chan->id, 0,
+		return tp_session_emit(session, TP_FRAME_RESET, chan, 0,
 		                       (uint32_t)n, (uint32_t)n);
 	}
 	if (chan->done)
@@ -469,12 +471,12 @@ static bool tp_session_fill_chan_control(struct tp_session *session,
 	     chan->credit_owed >= TP_CREDIT_BATCH)) {
 		n = tp_frame_credit_encode(chan->credit_owed, p, NULL);
 		chan->credit_owed = 0;
-		return tp_session_emit(session, TP_FRAME_CREDIT, chan->id, 0,
+		return tp_session_emit(session, TP_FRAME_CREDIT, chan, 0,
 		                       (uint32_t)n, (uint32_t)n);
 	}
 	if (chan->local_eof && chan->tx.len == 0 && !chan->eof_sent) {
 		chan->eof_sent = true;
-		if (!tp_session_emit(session, TP_FRAME_EOF, chan->id, 0, 0, 0))
+		if (!tp_session_emit(session, TP_FRAME_EOF, chan, 0, 0, 0))
 			return false;
 		tp_chan_check_done(chan);
 		return true;
@@ -612,7 +614,7 @@ static bool tp_session_fill_data(struct tp_session *session,
 		                tp_session_peer(session), err.msg);
 		return false;
 	}
-	if (!tp_session_emit(session, TP_FRAME_DATA, chan->id, codec,
+	if (!tp_session_emit(session, TP_FRAME_DATA, chan, codec,
 	                     (uint32_t)wire_len, (uint32_t)n))
 		return false;
 	tp_ring_consume(&chan->tx, n);
@@ -668,7 +670,7 @@ bool tp_session_build(struct tp_session *session, bool bulk)
 {
 	const uint8_t *data;
 	struct tp_chan *chan;
-	unsigned int prio;
+	unsigned int prio, first;
 
 	if (session->state != TP_SESSION_OPEN)
 		return false;
@@ -677,15 +679,24 @@ bool tp_session_build(struct tp_session *session, bool bulk)
 	                        TP_FRAME_REASON_MAX,
 	                    false))
 		return false;
-	for (prio = TP_PRIO_CONTROL; prio <= TP_PRIO_BULK; prio++)
+	/*
+	 * A bulk stripe leaves control channels to the stripes that carry no
+	 * bulk, while one is open: there a control frame neither queues
+	 * behind bulk data in TCP nor waits for a bulk frame's
+	 * retransmission.
+	 */
+	first = bulk && tp_session_open_stripes(session) > session->bulk_stripes
+	            ? TP_PRIO_BULK
+	            : TP_PRIO_CONTROL;
+	for (prio = first; prio <= TP_PRIO_BULK; prio++)
 		LIST_FOREACH(chan, &session->chans, entry)
 	if (chan->priority == prio &&
 	    tp_session_fill_chan_control(session, chan))
 		return true;
 	if (bulk && session->bulk_stripes <= TP_FRAME_STRIPE_MAX)
 		tp_session_measure_path(session); /* may add a bulk stripe */
-	for (prio = TP_PRIO_CONTROL;
-	     prio <= (bulk ? TP_PRIO_BULK : TP_PRIO_CONTROL); prio++) {
+	for (prio = first; prio <= (bulk ? TP_PRIO_BULK : TP_PRIO_CONTROL);
+	     prio++) {
 		chan = tp_session_pick(session, prio);
 		if (!chan)
 			continue;

@@ -20,9 +20,10 @@
 #include "transport/tp.h"
 #include "transport/tp_frame.h"
 
-#define TP_PROTO_VERSION_MIN 1u
-#define TP_PROTO_VERSION_MAX 1u
+#define TP_PROTO_VERSION_MIN 2u
+#define TP_PROTO_VERSION_MAX 2u
 #define TP_CHAN_MAX          1024u
+#define TP_EARLY_MAX         (1u << 20) /* frames delivered ahead of a gap */
 
 /* conf.handshake_ms when 0 (session.c, and the connect in listen.c). */
 #define TP_DEFAULT_HANDSHAKE_MS 10000u
@@ -126,6 +127,7 @@ LIST_HEAD(tp_stripe_list, tp_stripe);
 struct tp_replay {
 	TAILQ_ENTRY(tp_replay) entry;
 	uint64_t seq;
+	uint64_t chan_prev;       /* held frames: what they wait for */
 	size_t len;               /* header and payload */
 	int stripe;               /* last sent on; -1: never */
 	bool pending;             /* must be (re)sent */
@@ -164,6 +166,7 @@ struct tp_chan {
 	uint64_t credited;   /* credit granted since the open */
 	uint64_t wire_acked; /* stats.tx_wire of the last covered frame */
 	struct tp_wwin wwin; /* how much may be in flight */
+	uint64_t tx_prev;    /* seq of our last frame of this channel */
 	bool open_pending;   /* OPEN frame still to send */
 	bool local_eof;      /* local fd reached EOF */
 	bool eof_sent;
@@ -238,9 +241,15 @@ struct tp_session {
 	struct tp_error down_err;
 	/* channel frames in */
 	uint8_t *scratch; /* TP_FRAME_RAW_MAX, for decompression */
-	uint64_t rx_seq;  /* delivered in order */
-	struct tp_replay_list reorder;
+	uint64_t rx_seq;  /* every frame up to it received (and delivered) */
+	struct tp_replay_list reorder; /* held: their chan_prev not delivered */
 	uint64_t reorder_bytes;
+	/*
+	 * Frames above rx_seq delivered ahead of a gap in another channel:
+	 * their seqs, ascending, from early_head to early_len.
+	 */
+	uint64_t *early;
+	size_t early_head, early_len, early_cap;
 	uint64_t ack_sent; /* highest ack we put on the wire */
 	unsigned int ack_owed;
 	uint64_t ack_due_ms;

@@ -105,6 +105,18 @@ int tp_frame_hdr_check(const struct tp_frame_hdr *hdr, struct tp_error *err)
 		return tp_error_set(err, -EPROTO,
 		                    "%s frame on channel %u, must be 0",
 		                    rule->name, hdr->channel);
+	if (rule->on_channel && (hdr->seq == 0 || hdr->chan_prev >= hdr->seq))
+		return tp_error_set(err, -EPROTO,
+		                    "%s frame with seq %llu and chan_prev %llu "
+		                    "(want 0 <= chan_prev < seq)",
+		                    rule->name, (unsigned long long)hdr->seq,
+		                    (unsigned long long)hdr->chan_prev);
+	if (!rule->on_channel && (hdr->seq != 0 || hdr->chan_prev != 0))
+		return tp_error_set(
+		    err, -EPROTO,
+		    "%s frame with seq %llu and chan_prev %llu, both must be 0",
+		    rule->name, (unsigned long long)hdr->seq,
+		    (unsigned long long)hdr->chan_prev);
 	if (hdr->payload_len < rule->min_len ||
 	    hdr->payload_len > rule->max_len)
 		return tp_error_set(
@@ -139,6 +151,7 @@ int tp_frame_hdr_encode(const struct tp_frame_hdr *hdr, uint8_t *out,
 	tp_put_u32(out + 16, hdr->raw_len);
 	tp_put_u64(out + 20, hdr->seq);
 	tp_put_u64(out + 28, hdr->ack);
+	tp_put_u64(out + 36, hdr->chan_prev);
 	return 0;
 }
 
@@ -164,6 +177,7 @@ int tp_frame_hdr_decode(struct tp_frame_hdr *hdr, const uint8_t *buf,
 	hdr->raw_len = tp_get_u32(buf + 16);
 	hdr->seq = tp_get_u64(buf + 20);
 	hdr->ack = tp_get_u64(buf + 28);
+	hdr->chan_prev = tp_get_u64(buf + 36);
 	return tp_frame_hdr_check(hdr, err);
 }
 

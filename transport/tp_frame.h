@@ -1,7 +1,7 @@
 /*
- * tp_frame.h: the skyferry transport wire format, version 1.
+ * tp_frame.h: the skyferry transport wire format, version 2.
  *
- * Every frame is a fixed 36-byte header followed by payload_len bytes of
+ * Every frame is a fixed 44-byte header followed by payload_len bytes of
  * payload. All integers are unsigned and big-endian (network byte order), and
  * are written field by field; no struct is ever copied onto the wire.
  *
@@ -9,7 +9,7 @@
  * ------
  *  offset size field        meaning
  *  0      2    magic        0x5346 ("SF")
- *  2      1    version      TP_FRAME_VERSION (1); anything else is rejected
+ *  2      1    version      TP_FRAME_VERSION (2); anything else is rejected
  *  3      1    type         TP_FRAME_HELLO .. TP_FRAME_CLOSE; others rejected
  *  4      1    flags        bit 0: TP_FRAME_F_ACK (the ack field is valid);
  *                           bits 1-7 reserved, must be zero
@@ -24,14 +24,22 @@
  *  20     8    seq          channel frames (OPEN, DATA, EOF, RESET,
  *                           CREDIT): the sender's sequence number, 1, 2, 3...
  *                           per session and direction, across all stripes;
- *                           the receiver delivers in seq order, drops
- *                           duplicates, and keeps the frame for replay until
- *                           acknowledged. Session frames (HELLO, PING, PONG,
- *                           ACK, CLOSE) belong to one connection: seq 0.
- *  28     8    ack          highest channel-frame seq the sender has
- *                           delivered in order (cumulative acknowledgement),
- *                           valid only when TP_FRAME_F_ACK is set, zero
- *                           otherwise
+ *                           the sender keeps the frame for replay until
+ *                           acknowledged, and the receiver drops duplicates.
+ *                           Session frames (HELLO, PING, PONG, ACK, CLOSE)
+ *                           belong to one connection: seq 0.
+ *  28     8    ack          highest channel-frame seq up to which the
+ *                           sender has received every frame (cumulative
+ *                           acknowledgement), valid only when
+ *                           TP_FRAME_F_ACK is set, zero otherwise
+ *  36     8    chan_prev    channel frames: the seq of the previous frame
+ *                           of this channel in this direction, 0 for its
+ *                           first; below seq. The receiver delivers a
+ *                           channel's frames in this chain's order, each as
+ *                           soon as the one before it is delivered, so a
+ *                           gap in one channel (a frame lost with its
+ *                           stripe, a TCP retransmission) holds back only
+ *                           that channel. Session frames: 0.
  *
  * Frame types, payloads and length limits (payload_len)
  * -----------------------------------------------------
@@ -99,8 +107,8 @@
 #include "transport/tp_error.h"
 
 #define TP_FRAME_MAGIC       0x5346u
-#define TP_FRAME_VERSION     1u
-#define TP_FRAME_HDR_LEN     36u
+#define TP_FRAME_VERSION     2u
+#define TP_FRAME_HDR_LEN     44u
 #define TP_FRAME_RAW_MAX     (256u * 1024u) /* hard cap on a DATA frame */
 #define TP_FRAME_RAW_MIN_MAX 1024u          /* smallest max_raw in a hello */
 #define TP_FRAME_NAME_MAX    64u
@@ -156,6 +164,7 @@ struct tp_frame_hdr {
 	uint32_t raw_len;
 	uint64_t seq;
 	uint64_t ack;
+	uint64_t chan_prev;
 };
 
 struct tp_frame_hello {

@@ -7,13 +7,20 @@
  * attacks, server or client, must fail at once with one error naming the
  * peer and the broken rule, fail every channel with it, close their
  * local fds, and tell the peer why in a CLOSE.
+ *
+ * The same raw peer also sends honest frames out of order, as stripes
+ * deliver them: a channel whose frame is missing waits, the other channel
+ * is served at once (per-channel delivery, tp_frame.h "chan_prev"), and a
+ * resent frame is dropped.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
 #include "tests/transport/tp_testlib.h"
+#include "transport/runner.h"
 #include "transport/session_priv.h"
 #include "transport/tls.h"
 #include "transport/tp_frame.h"
@@ -34,7 +41,7 @@ struct fault_case {
 
 static struct fault_case fault_cases[] = {
 	{ F_MAGIC, -EPROTO, "bad frame magic 0x4748 (want 0x5346)" },
-	{ F_VERSION, -EPROTO, "unsupported frame version 2 (want 1)" },
+	{ F_VERSION, -EPROTO, "unsupported frame version 1 (want 2)" },
 	{ F_TYPE, -EPROTO, "unknown frame type 42" },
 	{ F_RESERVED, -EPROTO, "DATA frame has reserved flag bits 0x80 set" },
 	{ F_OVERSIZE, -EMSGSIZE,
@@ -46,7 +53,8 @@ static struct fault_case fault_cases[] = {
 struct raw_peer {
 	bool server;
 	int fd; /* server: the listening socket until accepted */
-	const struct fault_case *fc;
+	const struct fault_case *fc; /* NULL: the out-of-order peer */
+	int go;                      /* that peer waits for a byte here */
 	struct tp_tls *tls;
 	struct tp_tls_conn *conn;
 	pthread_t thread;
@@ -102,6 +110,8 @@ static void raw_hdr(uint8_t hdr[TP_FRAME_HDR_LEN], uint8_t type,
 	tp_put_u32(hdr + 16, len); /* raw_len */
 	tp_put_u64(hdr + 20, seq);
 	tp_put_u64(hdr + 28, 0); /* ack */
+	/* One channel at a time: each frame follows the one before. */
+	tp_put_u64(hdr + 36, seq ? seq - 1 : 0); /* chan_prev */
 }
 
 static int raw_send(struct raw_peer *rp, uint8_t type, uint32_t channel,
@@ -170,7 +180,7 @@ static int raw_send_fault(struct raw_peer *rp, uint64_t seq)
 		tp_put_u16(frame, 0x4748); /* "GH" */
 		break;
 	case F_VERSION:
-		frame[2] = 2;
+		frame[2] = 1; /* what a version 1 peer sends */
 		break;
 	case F_TYPE:
 		frame[3] = 42;
@@ -237,6 +247,59 @@ static const char *raw_attack(struct raw_peer *rp)
 	return NULL;
 }
 
+/* A channel frame with an explicit chan_prev. */
+static int raw_send_chain(struct raw_peer *rp, uint8_t type, uint32_t channel,
+                          uint64_t seq, uint64_t prev, const char *payload)
+{
+	uint32_t len = payload ? (uint32_t)strlen(payload) : 0;
+	uint8_t hdr[TP_FRAME_HDR_LEN];
+
+	raw_hdr(hdr, type, channel, seq, len);
+	tp_put_u64(hdr + 36, prev);
+	if (raw_write(rp, hdr, sizeof(hdr)) < 0)
+		return -1;
+	return len ? raw_write(rp, (const uint8_t *)payload, len) : 0;
+}
+
+/*
+ * Channels 1 ("a") and 3 ("b"), then seq 3 held back as if its stripe
+ * stalled: b's next frame (4) must wait for it, a's (5) must not. Once the
+ * test says go, 3 arrives, then 5 again as a resend.
+ */
+static const char *raw_out_of_order(struct raw_peer *rp)
+{
+	uint8_t buf[TP_FRAME_HELLO_LEN + TP_FRAME_REASON_MAX + 64];
+	struct tp_frame_open open = { .priority = 1, .window = 1u << 20 };
+	struct tp_frame_hdr hdr;
+	char go;
+	ssize_t n;
+
+	if (raw_send_hello(rp) < 0 ||
+	    raw_expect(rp, TP_FRAME_HELLO, buf, sizeof(buf), &hdr) < 0)
+		return "no server hello";
+	for (uint32_t i = 0; i < 2; i++) {
+		open.name_len = 1;
+		memcpy(open.name, i ? "b" : "a", 2);
+		n = tp_frame_open_encode(&open, buf, NULL);
+		if (n < 0 ||
+		    raw_send(rp, TP_FRAME_OPEN, 2u * i + 1, i + 1, buf,
+		             (uint32_t)n) < 0)
+			return "cannot send OPEN";
+	}
+	if (raw_send_chain(rp, TP_FRAME_DATA, 3, 4, 3, "B2") < 0 ||
+	    raw_send_chain(rp, TP_FRAME_DATA, 1, 5, 1, "A1") < 0)
+		return "cannot send the first DATA";
+	if (read(rp->go, &go, 1) != 1)
+		return "no go from the test";
+	if (raw_send_chain(rp, TP_FRAME_DATA, 3, 3, 2, "B1") < 0 ||
+	    raw_send_chain(rp, TP_FRAME_DATA, 1, 5, 1, "A1") < 0)
+		return "cannot send the rest";
+	/* Until the session goes away. */
+	while (raw_recv(rp, &hdr, buf, sizeof(buf)) == 0)
+		;
+	return NULL;
+}
+
 static void *raw_main(void *arg)
 {
 	struct raw_peer *rp = arg;
@@ -255,7 +318,7 @@ static void *raw_main(void *arg)
 	if (rp->fd >= 0 && rp->tls)
 		rp->conn = tp_tls_conn_new(rp->tls, rp->fd, "victim", &err);
 	if (rp->conn && tp_tls_conn_handshake(rp->conn, &err) == 0)
-		why = raw_attack(rp);
+		why = rp->fc ? raw_attack(rp) : raw_out_of_order(rp);
 	if (why)
 		snprintf(rp->fail, sizeof(rp->fail), "%s %s", why, err.msg);
 	tp_tls_conn_free(rp->conn);
@@ -350,28 +413,39 @@ static void loopback(struct sockaddr_in *sin, uint16_t port)
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 }
 
+/*
+ * A listener, and the raw client rp connected to it in its own thread:
+ * the session the listener accepted, past its handshake.
+ */
+static struct tp_session *raw_client_session(struct raw_peer *rp,
+                                             struct tp_listener **listener)
+{
+	struct tp_session_conf conf;
+	struct tp_error err = { 0 };
+	struct tp_session *s;
+	struct sockaddr_in sin;
+
+	conf_psk(&conf);
+	*listener = tp_listener_new(&conf, "127.0.0.1", 0, &err);
+	cr_assert(*listener, "%s", err.msg);
+	loopback(&sin, tp_listener_port(*listener));
+	rp->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(connect(rp->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(pthread_create(&rp->thread, NULL, raw_main, rp), 0);
+	s = tp_listener_accept(*listener, 5000, &err);
+	cr_assert(s, "%s", err.msg);
+	cr_assert_eq(tp_session_handshake(s, &err), 0, "%s", err.msg);
+	return s;
+}
+
 /* A raw client attacks the session a listener accepted. */
 static void attack_server(const struct fault_case *fc)
 {
 	struct raw_peer rp = { .server = false, .fc = fc };
-	struct tp_session_conf conf;
-	struct tp_error err = { 0 };
 	struct tp_listener *listener;
-	struct tp_session *s;
-	struct sockaddr_in sin;
 	int baseline = tt_fd_count();
 
-	conf_psk(&conf);
-	listener = tp_listener_new(&conf, "127.0.0.1", 0, &err);
-	cr_assert(listener, "%s", err.msg);
-	loopback(&sin, tp_listener_port(listener));
-	rp.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_eq(connect(rp.fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	cr_assert_eq(pthread_create(&rp.thread, NULL, raw_main, &rp), 0);
-	s = tp_listener_accept(listener, 5000, &err);
-	cr_assert(s, "%s", err.msg);
-	cr_assert_eq(tp_session_handshake(s, &err), 0, "%s", err.msg);
-	check_victim(s, &rp);
+	check_victim(raw_client_session(&rp, &listener), &rp);
 	tp_listener_free(listener);
 	cr_assert_eq(tt_fd_count(), baseline);
 }
@@ -425,4 +499,69 @@ ParameterizedTest(const struct fault_case *fc, transport_fault, attacked_client,
                   .timeout = 10)
 {
 	attack_client(fc);
+}
+
+/* Bytes on fd within timeout_ms, into buf (NUL-terminated). */
+static size_t read_some(int fd, char *buf, size_t cap, size_t want,
+                        int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < want && poll(&pfd, 1, timeout_ms) == 1) {
+		n = read(fd, buf + got, cap - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	return got;
+}
+
+Test(transport_fault, gap_holds_only_its_channel, .timeout = 10)
+{
+	struct raw_peer rp = { .server = false };
+	struct tp_error err = { 0 };
+	struct tp_listener *listener;
+	struct tp_runner *runner;
+	struct tp_session *s;
+	struct tp_stats st;
+	int go[2], baseline = tt_fd_count();
+	char buf[16];
+
+	cr_assert_eq(pipe(go), 0);
+	rp.go = go[0];
+	s = raw_client_session(&rp, &listener);
+	runner = tp_runner_start(s, &err);
+	cr_assert(runner, "%s", err.msg);
+	for (int i = 0; i < 200 && app_count < CHANS; i++)
+		usleep(10000);
+	cr_assert_eq(app_count, CHANS, "the channels did not open");
+
+	/* a's frame overtook the gap at seq 3; b's waits behind it. */
+	cr_assert_eq(read_some(app_fds[0], buf, sizeof(buf), 2, 2000), 2);
+	cr_assert_str_eq(buf, "A1");
+	cr_assert_eq(read_some(app_fds[1], buf, sizeof(buf), 1, 300), 0,
+	             "b delivered \"%s\" across its gap", buf);
+	cr_assert_eq(write(go[1], "g", 1), 1);
+	/* The gap filled: b in its own order; the resent 5 dropped. */
+	cr_assert_eq(read_some(app_fds[1], buf, sizeof(buf), 4, 2000), 4);
+	cr_assert_str_eq(buf, "B1B2");
+	cr_assert_eq(read_some(app_fds[0], buf, sizeof(buf), 1, 300), 0,
+	             "a got \"%s\" twice", buf);
+
+	tp_runner_stats(runner, &st);
+	cr_assert_geq(st.rx_duplicate, 1);
+	cr_assert_geq(st.rx_reordered, 2, "held 4, overtook with 5");
+	tp_runner_stop(runner, NULL);
+	tp_session_free(s);
+	pthread_join(rp.thread, NULL);
+	cr_assert_eq(rp.fail[0], '\0', "raw peer: %s", rp.fail);
+	for (int i = 0; i < CHANS; i++)
+		close(app_fds[i]);
+	close(go[0]);
+	close(go[1]);
+	tp_listener_free(listener);
+	cr_assert_eq(tt_fd_count(), baseline);
 }

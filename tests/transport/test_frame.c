@@ -38,7 +38,7 @@ static const uint8_t *frame_decode_ok(struct tp_frame_hdr *hdr,
 
 static const uint8_t golden_hello[] = {
 	0x53, 0x46,                                     /* magic "SF" */
-	0x01,                                           /* version 1 */
+	0x02,                                           /* version 2 */
 	0x01,                                           /* type HELLO */
 	0x00,                                           /* flags */
 	0x00,                                           /* codec raw */
@@ -48,9 +48,10 @@ static const uint8_t golden_hello[] = {
 	0x00, 0x00, 0x00, 0x50,                         /* raw_len 80 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* seq 0 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* ack 0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* chan_prev 0 */
 	/* payload */
-	0x01,                   /* min_version 1 */
-	0x01,                   /* max_version 1 */
+	0x02,                   /* min_version 2 */
+	0x02,                   /* max_version 2 */
 	0x00, 0x00,             /* reserved */
 	0x00, 0x00, 0x00, 0x03, /* features LZ4|zstd */
 	0x00, 0x10, 0x00, 0x00, /* chan_window 1 MiB */
@@ -70,8 +71,8 @@ static const uint8_t golden_hello[] = {
 Test(transport_frame, hello_golden)
 {
 	struct tp_frame_hello hello = {
-		.min_version = 1,
-		.max_version = 1,
+		.min_version = 2,
+		.max_version = 2,
 		.features = TP_HELLO_F_LZ4 | TP_HELLO_F_ZSTD,
 		.chan_window = 1u << 20,
 		.max_raw = 1u << 16,
@@ -83,7 +84,7 @@ Test(transport_frame, hello_golden)
 		.received = 0x010203,
 	};
 	struct tp_frame_hdr hdr = {
-		.version = 1,
+		.version = 2,
 		.type = TP_FRAME_HELLO,
 		.payload_len = 80,
 		.raw_len = 80,
@@ -102,8 +103,8 @@ Test(transport_frame, hello_golden)
 	cr_assert_eq(dec.seq, 0);
 	cr_assert_eq(
 	    tp_frame_hello_decode(&got, payload, dec.payload_len, NULL), 0);
-	cr_assert_eq(got.min_version, 1);
-	cr_assert_eq(got.max_version, 1);
+	cr_assert_eq(got.min_version, 2);
+	cr_assert_eq(got.max_version, 2);
 	cr_assert_eq(got.features, 3);
 	cr_assert_eq(got.chan_window, 1u << 20);
 	cr_assert_eq(got.max_raw, 1u << 16);
@@ -116,7 +117,7 @@ Test(transport_frame, hello_golden)
 
 static const uint8_t golden_open[] = {
 	0x53, 0x46,                                     /* magic */
-	0x01,                                           /* version */
+	0x02,                                           /* version 2 */
 	0x02,                                           /* type OPEN */
 	0x00,                                           /* flags */
 	0x00,                                           /* codec raw */
@@ -126,6 +127,7 @@ static const uint8_t golden_open[] = {
 	0x00, 0x00, 0x00, 0x0c,                         /* raw_len 12 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, /* seq 2 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* ack 0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* chan_prev 0: first of its channel */
 	/* payload */
 	0x01,                   /* priority bulk */
 	0x00,                   /* reserved */
@@ -143,7 +145,7 @@ Test(transport_frame, open_golden)
 		.name = "disk",
 	};
 	struct tp_frame_hdr hdr = {
-		.version = 1,
+		.version = 2,
 		.type = TP_FRAME_OPEN,
 		.channel = 3,
 		.payload_len = 12,
@@ -168,7 +170,7 @@ Test(transport_frame, open_golden)
 
 static const uint8_t golden_data_raw[] = {
 	0x53, 0x46,                                     /* magic */
-	0x01,                                           /* version */
+	0x02,                                           /* version 2 */
 	0x03,                                           /* type DATA */
 	0x01,                                           /* flags ACK */
 	0x00,                                           /* codec raw */
@@ -178,13 +180,14 @@ static const uint8_t golden_data_raw[] = {
 	0x00, 0x00, 0x00, 0x03,                         /* raw_len 3 */
 	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /* seq */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09, /* ack 9 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, /* chan_prev 5 */
 	'a',  'b',  'c',                                /* payload */
 };
 
 Test(transport_frame, data_raw_golden)
 {
 	struct tp_frame_hdr hdr = {
-		.version = 1,
+		.version = 2,
 		.type = TP_FRAME_DATA,
 		.flags = TP_FRAME_F_ACK,
 		.stripe = 2,
@@ -192,6 +195,7 @@ Test(transport_frame, data_raw_golden)
 		.payload_len = 3,
 		.raw_len = 3,
 		.seq = 0x0102030405060708ull,
+		.chan_prev = 5,
 		.ack = 9,
 	};
 	struct tp_frame_hdr dec;
@@ -203,6 +207,7 @@ Test(transport_frame, data_raw_golden)
 	    frame_decode_ok(&dec, golden_data_raw, sizeof(golden_data_raw));
 	cr_assert_eq(dec.stripe, 2);
 	cr_assert_eq(dec.seq, 0x0102030405060708ull);
+	cr_assert_eq(dec.chan_prev, 5);
 	cr_assert_eq(dec.ack, 9);
 	cr_assert_eq(dec.flags, TP_FRAME_F_ACK);
 	cr_assert_arr_eq(payload, "abc", 3);
@@ -210,7 +215,7 @@ Test(transport_frame, data_raw_golden)
 
 static const uint8_t golden_data_zstd[] = {
 	0x53, 0x46,                                     /* magic */
-	0x01,                                           /* version */
+	0x02,                                           /* version 2 */
 	0x03,                                           /* type DATA */
 	0x00,                                           /* flags */
 	0x02,                                           /* codec zstd */
@@ -220,19 +225,21 @@ static const uint8_t golden_data_zstd[] = {
 	0x00, 0x01, 0x00, 0x00,                         /* raw_len 65536 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, /* seq 3 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* ack 0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, /* chan_prev 2 */
 	0xaa, 0xbb, /* payload (opaque here) */
 };
 
 Test(transport_frame, data_compressed_golden)
 {
 	struct tp_frame_hdr hdr = {
-		.version = 1,
+		.version = 2,
 		.type = TP_FRAME_DATA,
 		.codec = TP_FRAME_CODEC_ZSTD,
 		.channel = 7,
 		.payload_len = 2,
 		.raw_len = 65536,
 		.seq = 3,
+		.chan_prev = 2,
 	};
 	struct tp_frame_hdr dec;
 
@@ -245,7 +252,7 @@ Test(transport_frame, data_compressed_golden)
 
 static const uint8_t golden_eof[] = {
 	0x53, 0x46,                                     /* magic */
-	0x01,                                           /* version */
+	0x02,                                           /* version 2 */
 	0x04,                                           /* type EOF */
 	0x00,                                           /* flags */
 	0x00,                                           /* codec raw */
@@ -255,15 +262,17 @@ static const uint8_t golden_eof[] = {
 	0x00, 0x00, 0x00, 0x00,                         /* raw_len 0 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, /* seq 10 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* ack 0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, /* chan_prev 3 */
 };
 
 Test(transport_frame, eof_golden)
 {
 	struct tp_frame_hdr hdr = {
-		.version = 1,
+		.version = 2,
 		.type = TP_FRAME_EOF,
 		.channel = 3,
 		.seq = 10,
+		.chan_prev = 3,
 	};
 	struct tp_frame_hdr dec;
 
@@ -275,7 +284,7 @@ Test(transport_frame, eof_golden)
 
 static const uint8_t golden_reset[] = {
 	0x53, 0x46,                                     /* magic */
-	0x01,                                           /* version */
+	0x02,                                           /* version 2 */
 	0x05,                                           /* type RESET */
 	0x00,                                           /* flags */
 	0x00,                                           /* codec raw */
@@ -285,6 +294,7 @@ static const uint8_t golden_reset[] = {
 	0x00, 0x00, 0x00, 0x0b,                         /* raw_len 11 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, /* seq 11 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* ack 0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, /* chan_prev 10 */
 	/* payload */
 	0x00, 0x00, 0x00, 0x68, /* code 104 (ECONNRESET) */
 	0x00, 0x03,             /* msg_len 3 */
@@ -298,12 +308,13 @@ Test(transport_frame, reset_golden)
 		                          .msg_len = 3,
 		                          .msg = "rst" };
 	struct tp_frame_hdr hdr = {
-		.version = 1,
+		.version = 2,
 		.type = TP_FRAME_RESET,
 		.channel = 3,
 		.payload_len = 11,
 		.raw_len = 11,
 		.seq = 11,
+		.chan_prev = 10,
 	};
 	struct tp_frame_reason got;
 	struct tp_frame_hdr dec;
@@ -321,7 +332,7 @@ Test(transport_frame, reset_golden)
 
 static const uint8_t golden_credit[] = {
 	0x53, 0x46,                                     /* magic */
-	0x01,                                           /* version */
+	0x02,                                           /* version 2 */
 	0x06,                                           /* type CREDIT */
 	0x00,                                           /* flags */
 	0x00,                                           /* codec raw */
@@ -331,13 +342,14 @@ static const uint8_t golden_credit[] = {
 	0x00, 0x00, 0x00, 0x04,                         /* raw_len 4 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0c, /* seq 12 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* ack 0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* chan_prev 0: first of its channel */
 	0x00, 0x01, 0x00, 0x00,                         /* increment 65536 */
 };
 
 Test(transport_frame, credit_golden)
 {
 	struct tp_frame_hdr hdr = {
-		.version = 1,
+		.version = 2,
 		.type = TP_FRAME_CREDIT,
 		.channel = 4,
 		.payload_len = 4,
@@ -362,7 +374,7 @@ Test(transport_frame, credit_golden)
 
 static const uint8_t golden_ping[] = {
 	0x53, 0x46,                                     /* magic */
-	0x01,                                           /* version */
+	0x02,                                           /* version 2 */
 	0x07,                                           /* type PING */
 	0x00,                                           /* flags */
 	0x00,                                           /* codec raw */
@@ -370,14 +382,15 @@ static const uint8_t golden_ping[] = {
 	0x00, 0x00, 0x00, 0x00,                         /* channel 0 */
 	0x00, 0x00, 0x00, 0x08,                         /* payload_len 8 */
 	0x00, 0x00, 0x00, 0x08,                         /* raw_len 8 */
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0d, /* seq 13 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* seq 0 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* ack 0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* chan_prev 0 */
 	0xde, 0xad, 0xbe, 0xef, 0x00, 0x00, 0x00, 0x01, /* opaque */
 };
 
 static const uint8_t golden_pong[] = {
 	0x53, 0x46,                                     /* magic */
-	0x01,                                           /* version */
+	0x02,                                           /* version 2 */
 	0x08,                                           /* type PONG */
 	0x00,                                           /* flags */
 	0x00,                                           /* codec raw */
@@ -385,19 +398,20 @@ static const uint8_t golden_pong[] = {
 	0x00, 0x00, 0x00, 0x00,                         /* channel 0 */
 	0x00, 0x00, 0x00, 0x08,                         /* payload_len 8 */
 	0x00, 0x00, 0x00, 0x08,                         /* raw_len 8 */
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0e, /* seq 14 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* seq 0 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* ack 0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* chan_prev 0 */
 	0xde, 0xad, 0xbe, 0xef, 0x00, 0x00, 0x00, 0x01, /* opaque */
 };
 
 Test(transport_frame, ping_pong_golden)
 {
 	struct tp_frame_hdr hdr = {
-		.version = 1,
+		.version = 2,
 		.type = TP_FRAME_PING,
 		.payload_len = 8,
 		.raw_len = 8,
-		.seq = 13,
+		.seq = 0,
 	};
 	struct tp_frame_hdr dec;
 	const uint8_t *payload;
@@ -407,7 +421,7 @@ Test(transport_frame, ping_pong_golden)
 	cr_assert_eq(tp_frame_ping_encode(0xdeadbeef00000001ull, buf), 8);
 	frame_expect(&hdr, buf, golden_ping, sizeof(golden_ping));
 	hdr.type = TP_FRAME_PONG;
-	hdr.seq = 14;
+	hdr.seq = 0;
 	frame_expect(&hdr, buf, golden_pong, sizeof(golden_pong));
 	payload = frame_decode_ok(&dec, golden_pong, sizeof(golden_pong));
 	cr_assert_eq(dec.type, TP_FRAME_PONG);
@@ -417,7 +431,7 @@ Test(transport_frame, ping_pong_golden)
 
 static const uint8_t golden_ack[] = {
 	0x53, 0x46,                                     /* magic */
-	0x01,                                           /* version */
+	0x02,                                           /* version 2 */
 	0x09,                                           /* type ACK */
 	0x01,                                           /* flags ACK */
 	0x00,                                           /* codec raw */
@@ -425,17 +439,18 @@ static const uint8_t golden_ack[] = {
 	0x00, 0x00, 0x00, 0x00,                         /* channel 0 */
 	0x00, 0x00, 0x00, 0x00,                         /* payload_len 0 */
 	0x00, 0x00, 0x00, 0x00,                         /* raw_len 0 */
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f, /* seq 15 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* seq 0 */
 	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, /* ack 2^32 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* chan_prev 0 */
 };
 
 Test(transport_frame, ack_golden)
 {
 	struct tp_frame_hdr hdr = {
-		.version = 1,
+		.version = 2,
 		.type = TP_FRAME_ACK,
 		.flags = TP_FRAME_F_ACK,
-		.seq = 15,
+		.seq = 0,
 		.ack = 1ull << 32,
 	};
 	struct tp_frame_hdr dec;
@@ -452,7 +467,7 @@ Test(transport_frame, ack_golden)
 
 static const uint8_t golden_close[] = {
 	0x53, 0x46,                                     /* magic */
-	0x01,                                           /* version */
+	0x02,                                           /* version 2 */
 	0x0a,                                           /* type CLOSE */
 	0x00,                                           /* flags */
 	0x00,                                           /* codec raw */
@@ -460,8 +475,9 @@ static const uint8_t golden_close[] = {
 	0x00, 0x00, 0x00, 0x00,                         /* channel 0 */
 	0x00, 0x00, 0x00, 0x08,                         /* payload_len 8 */
 	0x00, 0x00, 0x00, 0x08,                         /* raw_len 8 */
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, /* seq 16 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* seq 0 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* ack 0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* chan_prev 0 */
 	0x00, 0x00, 0x00, 0x00, /* code 0: clean close */
 	0x00, 0x00,             /* msg_len 0 */
 	0x00, 0x00,             /* reserved */
@@ -471,11 +487,11 @@ Test(transport_frame, close_golden)
 {
 	struct tp_frame_reason reason = { .code = 0, .msg_len = 0 };
 	struct tp_frame_hdr hdr = {
-		.version = 1,
+		.version = 2,
 		.type = TP_FRAME_CLOSE,
 		.payload_len = 8,
 		.raw_len = 8,
-		.seq = 16,
+		.seq = 0,
 	};
 	struct tp_frame_reason got;
 	struct tp_frame_hdr dec;
@@ -591,8 +607,10 @@ Test(transport_frame, bad_magic_version_type)
 {
 	frame_expect_reject(golden_ping, sizeof(golden_ping), 0, 0x00, -EPROTO,
 	                    "bad frame magic");
-	frame_expect_reject(golden_ping, sizeof(golden_ping), 2, 0x02, -EPROTO,
-	                    "unsupported frame version 2");
+	frame_expect_reject(golden_ping, sizeof(golden_ping), 2, 0x01, -EPROTO,
+	                    "unsupported frame version 1 (want 2)");
+	frame_expect_reject(golden_ping, sizeof(golden_ping), 2, 0x03, -EPROTO,
+	                    "unsupported frame version 3");
 	frame_expect_reject(golden_ping, sizeof(golden_ping), 2, 0x00, -EPROTO,
 	                    "unsupported frame version 0");
 	frame_expect_reject(golden_ping, sizeof(golden_ping), 3, 0x00, -EPROTO,
@@ -601,6 +619,43 @@ Test(transport_frame, bad_magic_version_type)
 	                    "unknown frame type 11");
 	frame_expect_reject(golden_ping, sizeof(golden_ping), 3, 0xff, -EPROTO,
 	                    "unknown frame type 255");
+}
+
+/* Write a big-endian u64 into a golden copy at offset and decode it. */
+static void frame_expect_reject_u64(const uint8_t *golden, size_t len,
+                                    size_t offset, uint64_t value,
+                                    const char *needle)
+{
+	uint8_t buf[TP_FRAME_HDR_LEN + 128];
+	struct tp_error err = { 0 };
+	const uint8_t *payload = NULL;
+	struct tp_frame_hdr hdr;
+
+	cr_assert_leq(len, sizeof(buf));
+	memcpy(buf, golden, len);
+	tp_put_u64(buf + offset, value);
+	cr_assert_eq(tp_frame_decode(&hdr, &payload, buf, len, &err), -EPROTO,
+	             "offset %zu = %llu: %s", offset,
+	             (unsigned long long)value, err.msg);
+	cr_assert(strstr(err.msg, needle), "message \"%s\" lacks \"%s\"",
+	          err.msg, needle);
+}
+
+Test(transport_frame, seq_and_chan_prev)
+{
+	/* A channel frame's chan_prev is below its seq, and its seq not 0. */
+	frame_expect_reject_u64(golden_eof, sizeof(golden_eof), 36, 10,
+	                        "EOF frame with seq 10 and chan_prev 10");
+	frame_expect_reject_u64(golden_eof, sizeof(golden_eof), 36, 11,
+	                        "want 0 <= chan_prev < seq");
+	frame_expect_reject_u64(golden_open, sizeof(golden_open), 20, 0,
+	                        "OPEN frame with seq 0");
+	/* Session frames carry neither. */
+	frame_expect_reject_u64(golden_ping, sizeof(golden_ping), 20, 7,
+	                        "PING frame with seq 7 and chan_prev 0, "
+	                        "both must be 0");
+	frame_expect_reject_u64(golden_close, sizeof(golden_close), 36, 1,
+	                        "CLOSE frame with seq 0 and chan_prev 1");
 }
 
 Test(transport_frame, reserved_bits)
@@ -654,10 +709,10 @@ Test(transport_frame, hello_payload_checks)
 	cr_assert_eq(tp_frame_hello_decode(&hello, p, sizeof(p), NULL),
 	             -EPROTO);
 	p[7] = 0x03;
-	p[0] = 2; /* min above max */
+	p[0] = 3; /* min above max */
 	cr_assert_eq(tp_frame_hello_decode(&hello, p, sizeof(p), NULL),
 	             -EPROTO);
-	p[0] = 1;
+	p[0] = 2;
 	tp_put_u32(p + 12, TP_FRAME_RAW_MAX + 1); /* max_raw too big */
 	cr_assert_eq(tp_frame_hello_decode(&hello, p, sizeof(p), NULL),
 	             -EPROTO);
@@ -685,18 +740,24 @@ Test(transport_frame, hello_payload_checks)
 Test(transport_frame, encoder_refuses_invalid)
 {
 	struct tp_frame_hdr hdr = {
-		.version = 1,
+		.version = 2,
 		.type = TP_FRAME_DATA,
 		.channel = 1,
 		.payload_len = TP_FRAME_RAW_MAX + 1,
 		.raw_len = TP_FRAME_RAW_MAX + 1,
+		.seq = 1,
 	};
 	struct tp_frame_open open = { .name_len = TP_FRAME_NAME_MAX + 1 };
 	struct tp_frame_reason reason = { .msg_len = TP_FRAME_REASON_MAX + 1 };
 	uint8_t out[TP_FRAME_HDR_LEN + 512];
 
 	cr_assert_eq(tp_frame_hdr_encode(&hdr, out, NULL), -EMSGSIZE);
-	hdr.version = 2;
+	hdr.payload_len = hdr.raw_len = 3;
+	cr_assert_eq(tp_frame_hdr_encode(&hdr, out, NULL), 0);
+	hdr.chan_prev = 1; /* not below seq */
+	cr_assert_eq(tp_frame_hdr_encode(&hdr, out, NULL), -EPROTO);
+	hdr.chan_prev = 0;
+	hdr.version = 1;
 	cr_assert_eq(tp_frame_hdr_encode(&hdr, out, NULL), -EPROTO);
 	cr_assert_eq(tp_frame_open_encode(&open, out, NULL), -EINVAL);
 	open.name_len = 0;

@@ -13,6 +13,7 @@
 
 #include "tests/transport/tp_testlib.h"
 #include "transport/tls.h"
+#include "transport/tp_frame.h"
 
 static const char *const allow_alpha[] = { "alpha", NULL };
 static const char *const allow_server[] = { "dns:server", NULL };
@@ -31,7 +32,7 @@ static void good_client(struct tt_certs *c, struct tt_server *srv)
 	cr_assert(s, "connect: %s", err.msg);
 	cr_assert_eq(tp_session_handshake(s, &err), 0, "good client: %s",
 	             err.msg);
-	cr_assert_eq(tp_session_version(s), 1);
+	cr_assert_eq(tp_session_version(s), TP_FRAME_VERSION);
 	cr_assert(strstr(tp_session_peer(s), "dns:server"), "%s",
 	          tp_session_peer(s));
 	/* Keep the session until the server has seen our hello. */
