@@ -159,10 +159,13 @@ static int mig_fail_split(struct mig_run *r, const char *why)
 	char where[1024];
 
 	snprintf(where, sizeof(where),
-	         "split: paused at the source (%s) and at the destination "
-	         "(%s), its memory divided between them; neither may be "
-	         "resumed alone. Recover it once both sites reach each "
-	         "other: virsh migrate --postcopy --postcopy-resume",
+	         "split: paused at the source (%s) in post-copy. If the "
+	         "destination (%s) had started it, its newest state is "
+	         "there and the receiver keeps it: neither side may be "
+	         "resumed alone; recover it once both sites reach each "
+	         "other (virsh migrate --postcopy --postcopy-resume). If "
+	         "the receiver logs that the destination never ran it, "
+	         "the source holds all of it",
 	         r->host, r->o->to_host);
 	mig_events_failed(r->ev, why, where, MIG_EXIT_POSTCOPY_FAILED);
 	return MIG_EXIT_POSTCOPY_FAILED;

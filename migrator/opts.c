@@ -42,8 +42,9 @@ static const char usage_top[] =
 	"  4  a preflight check blocks the migration (see --dry-run)\n"
 	"  5  the command is not available in this build\n"
 	"  6  post-copy had started when the migration failed: the VM is\n"
-	"     paused at both sites, its memory split between them; recover\n"
-	"     it with virsh migrate --postcopy --postcopy-resume\n";
+	"     paused at the source and, if the destination had started it,\n"
+	"     there too, its memory split between them; recover it with\n"
+	"     virsh migrate --postcopy --postcopy-resume\n";
 
 static const char usage_migrate[] =
 	"usage: migrator migrate DOMAIN --to HOST[:PORT] [OPTIONS]\n"

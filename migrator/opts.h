@@ -19,8 +19,9 @@ enum mig_exit {
 	MIG_EXIT_CANCELLED = 3,	  /* cancelled by a signal; VM runs at the source */
 	MIG_EXIT_PREFLIGHT = 4,	  /* a preflight check blocks the migration */
 	MIG_EXIT_UNAVAILABLE = 5, /* not available in this build */
-	MIG_EXIT_POSTCOPY_FAILED = 6, /* failed in post-copy: paused at both
-	                               * sites, memory split between them */
+	MIG_EXIT_POSTCOPY_FAILED = 6, /* failed in post-copy: paused at the
+	                               * source, maybe split with the
+	                               * destination */
 };
 
 enum mig_cmd {

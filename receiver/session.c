@@ -732,6 +732,7 @@ static void rcv_session_serve(struct rcv_session *session)
 		} else if (!strcmp(msg.type, "abort")) {
 			rcv_log(LOG_INFO, "session %s: migrator aborted: %s",
 			        session->id, msg.reason[0] ? msg.reason : "-");
+			session->aborted = true;
 			return;
 		} else {
 			rcv_log(LOG_WARNING, "session %s (%s): unexpected '%s'",
@@ -777,15 +778,22 @@ static void rcv_session_remove_dir(struct rcv_session *session)
 	session->dir_made = false;
 }
 
-/* A destination domain in post-copy holds the VM's newest state. */
-static bool rcv_state_postcopy(int state, int reason)
+/*
+ * A destination domain in post-copy holds the VM's newest state. So may
+ * one still here, paused, after the migrator vanished from a migration
+ * that allowed post-copy: libvirt removes an incoming domain whose
+ * migration failed before post-copy, and keeps one for recovery after.
+ */
+static bool rcv_state_postcopy(const struct rcv_session *session, int state,
+                               int reason)
 {
 	if (state == VIR_DOMAIN_RUNNING)
 		return reason == VIR_DOMAIN_RUNNING_POSTCOPY ||
 		       reason == VIR_DOMAIN_RUNNING_POSTCOPY_FAILED;
 	if (state == VIR_DOMAIN_PAUSED)
 		return reason == VIR_DOMAIN_PAUSED_POSTCOPY ||
-		       reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED;
+		       reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED ||
+		       (session->plan.postcopy && !session->aborted);
 	return false;
 }
 
@@ -798,14 +806,15 @@ static void rcv_session_cleanup(struct rcv_session *session)
 {
 	struct hv_error herr = { 0 };
 	int state = 0, reason = 0;
-	bool keep = session->state == RCV_SESSION_COMMITTED;
+	bool keep = session->state == RCV_SESSION_COMMITTED, present;
 	size_t i;
 
 	rcv_session_close_relays(session);
-	if (!keep && session->conn && session->uuid[0] &&
-	    hv_domain_state(session->conn, session->uuid, &state, &reason,
-	                    NULL) == 0) {
-		if (rcv_state_postcopy(state, reason)) {
+	present = session->conn && session->uuid[0] &&
+	          hv_domain_state(session->conn, session->uuid, &state,
+	                          &reason, NULL) == 0;
+	if (!keep && present) {
+		if (rcv_state_postcopy(session, state, reason)) {
 			rcv_log(LOG_WARNING,
 			        "session %s: '%s' is here in a post-copy that "
 			        "did not finish, its memory split with the "
@@ -823,6 +832,14 @@ static void rcv_session_cleanup(struct rcv_session *session)
 		if (keep)
 			rcv_net_commit(session);
 	}
+	if (!keep && !present && session->plan.postcopy && !session->aborted &&
+	    session->state == RCV_SESSION_PREPARED)
+		rcv_log(LOG_WARNING,
+		        "session %s: the migrator went away from a migration "
+		        "that allowed post-copy, and '%s' is not here: the "
+		        "destination never ran it (libvirt keeps one that "
+		        "did), so the source holds all of it",
+		        session->id, session->plan.name);
 	rcv_net_end(session, keep);
 	if (!keep) {
 		/* Before the plan was accepted no domain can be ours. */

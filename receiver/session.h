@@ -59,6 +59,7 @@ struct rcv_session {
 	struct hv_plan plan;
 	struct hv_plan_answer answer; /* its disks[0..n_disks) exist here */
 	bool dir_made;
+	bool aborted; /* the migrator said abort: the VM runs at the source */
 	virConnectPtr conn;
 	struct rcv_net *net;   /* tunnels, if the migrator asked (net.c) */
 	char keep_id[33];      /* the tunnel a keeper session carries */
