@@ -548,14 +548,14 @@ static int mig_watch(struct mig_run *r)
 			mig_events_switchover(r->ev, r->switch_ms - r->t0_ms);
 			switch_told = true;
 		}
-		if (mig_cancelled && !aborted && r->postcopy &&
-		    !cancel_ignored) {
+		if (mig_cancelled && !aborted && !cancel_ignored &&
+		    r->postcopy) {
 			mig_events_log(r->ev, "warn",
 			               "cancel ignored: in post-copy the VM "
 			               "already runs at the destination, and "
 			               "the migration must finish");
 			cancel_ignored = true;
-		} else if (mig_cancelled && !aborted && !r->postcopy) {
+		} else if (mig_cancelled && !aborted && !cancel_ignored) {
 			mig_events_log(r->ev, "warn",
 			               "cancelled: aborting the migration");
 			snprintf(r->reason, sizeof(r->reason),
@@ -780,9 +780,9 @@ int mig_migrate(const struct mig_opts *o)
 		rc = mig_commit(r);
 	} else if (rc == 0 && r->postcopy && mig_split(r)) {
 		/*
-		 * QEMU was in post-copy: the destination holds the VM's newest
-		 * state and the source the pages not yet sent. Neither side may
-		 * be removed or resumed alone.
+		 * QEMU was in post-copy: if the destination had started the
+		 * VM it holds the newest state, and neither side may be
+		 * removed or resumed alone. The receiver tells which.
 		 */
 		rc = mig_fail_split(r, r->reason[0] ? r->reason : r->merr.msg);
 	} else if (rc == 0) {

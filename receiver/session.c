@@ -810,10 +810,10 @@ static void rcv_session_cleanup(struct rcv_session *session)
 	size_t i;
 
 	rcv_session_close_relays(session);
-	present = session->conn && session->uuid[0] &&
-	          hv_domain_state(session->conn, session->uuid, &state,
-	                          &reason, NULL) == 0;
-	if (!keep && present) {
+	present = !keep && session->conn && session->uuid[0] &&
+	          hv_domain_state(session->conn, session->uuid, &state, &reason,
+	                          NULL) == 0;
+	if (present) {
 		if (rcv_state_postcopy(session, state, reason)) {
 			rcv_log(LOG_WARNING,
 			        "session %s: '%s' is here in a post-copy that "
