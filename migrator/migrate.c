@@ -450,6 +450,7 @@ static int mig_start_postcopy(struct mig_run *r, const char *why,
 	if (virDomainMigrateStartPostCopy(r->dom, 0) < 0)
 		return hv_virt_error(herr, -EIO, "post-copy");
 	r->postcopy = true;
+	mig_relay_postcopy(r->relay);
 	mig_events_log(r->ev, "warn", "switching to post-copy: %s", why);
 	return 0;
 }

@@ -200,3 +200,10 @@ void mig_relay_stop(struct mig_relay *relay)
 	rmdir(relay->dir);
 	free(relay);
 }
+
+void mig_relay_postcopy(struct mig_relay *relay)
+{
+	if (relay)
+		tp_session_tighten(relay->session,
+		                   mig_relay_socks[MIG_RELAY_MEM].name);
+}

@@ -31,4 +31,11 @@ unsigned int mig_relay_accepted(struct mig_relay *relay, const char *name);
 /* Stop accepting, remove the sockets and the directory. NULL-safe. */
 void mig_relay_stop(struct mig_relay *relay);
 
+/*
+ * Post-copy began: the destination now waits on each page it asks for
+ * in the memory stream, so keep that stream's channel tight
+ * (tp_session_tighten).
+ */
+void mig_relay_postcopy(struct mig_relay *relay);
+
 #endif

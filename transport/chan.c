@@ -255,13 +255,26 @@ void tp_chan_check_done(struct tp_chan *chan)
 		tp_chan_release(chan);
 }
 
+/*
+ * Bytes the tx ring may hold: all of it, or for a tight channel just
+ * enough to keep a frame ready, so a reply the far end waits for queues
+ * behind little of the stream here (the local sender's own socket buffer
+ * holds the rest).
+ */
+static size_t tp_chan_tx_limit(const struct tp_chan *chan)
+{
+	return chan->tight && chan->tx.cap > TP_CHAN_TIGHT_SEND
+	           ? TP_CHAN_TIGHT_SEND
+	           : chan->tx.cap;
+}
+
 void tp_chan_update(struct tp_chan *chan)
 {
 	uint32_t events = 0;
 
 	if (chan->done || chan->watch.fd < 0)
 		return;
-	if (!chan->local_eof && chan->tx.len < chan->tx.cap)
+	if (!chan->local_eof && chan->tx.len < tp_chan_tx_limit(chan))
 		events |= EPOLLIN;
 	if (chan->rx.len > 0)
 		events |= EPOLLOUT;
@@ -279,6 +292,10 @@ static void tp_chan_read_local(struct tp_chan *chan)
 
 	while (!chan->local_eof && !chan->done) {
 		space = tp_ring_space_contig(&chan->tx, &p);
+		if (chan->tx.len >= tp_chan_tx_limit(chan))
+			break;
+		if (space > tp_chan_tx_limit(chan) - chan->tx.len)
+			space = tp_chan_tx_limit(chan) - chan->tx.len;
 		if (space == 0)
 			break;
 		n = read(chan->watch.fd, p, space);

@@ -3,7 +3,8 @@
  *
  * A session is driven by one thread. Programs that accept local
  * connections elsewhere (a relay listening for QEMU, say) post the fd
- * here; the session's thread opens the channel at its next step.
+ * here; the session's thread opens the channel at its next step. They
+ * may also ask it to tighten channels (tp_session_tighten).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -17,22 +18,24 @@ struct tp_chan_post {
 	STAILQ_ENTRY(tp_chan_post) entry;
 	char name[TP_FRAME_NAME_MAX + 1];
 	unsigned int priority;
-	int fd;
+	int fd; /* -1: tighten the channels of that name */
 };
 
-int tp_session_post_chan(struct tp_session *session, const char *name,
-                         unsigned int priority, int local_fd)
+static int tp_session_post(struct tp_session *session, const char *name,
+                           unsigned int priority, int local_fd)
 {
 	struct tp_chan_post *post;
 	size_t len = name ? strlen(name) : 0;
 
 	if (len == 0 || len > TP_FRAME_NAME_MAX) {
-		close(local_fd);
+		if (local_fd >= 0)
+			close(local_fd);
 		return -EINVAL;
 	}
 	post = calloc(1, sizeof(*post));
 	if (!post) {
-		close(local_fd);
+		if (local_fd >= 0)
+			close(local_fd);
 		return -ENOMEM;
 	}
 	memcpy(post->name, name, len);
@@ -44,6 +47,35 @@ int tp_session_post_chan(struct tp_session *session, const char *name,
 	pthread_mutex_unlock(&session->post_lock);
 	tp_session_wake(session);
 	return 0;
+}
+
+int tp_session_post_chan(struct tp_session *session, const char *name,
+                         unsigned int priority, int local_fd)
+{
+	if (local_fd < 0)
+		return -EBADF;
+	return tp_session_post(session, name, priority, local_fd);
+}
+
+int tp_session_tighten(struct tp_session *session, const char *name)
+{
+	return tp_session_post(session, name, 0, -1);
+}
+
+static void tp_chan_tighten(struct tp_chan *chan)
+{
+	chan->tight = true;
+	tp_wwin_tighten(&chan->wwin);
+	tp_chan_update(chan);
+}
+
+static void tp_chan_tighten_named(struct tp_session *session, const char *name)
+{
+	struct tp_chan *chan;
+
+	LIST_FOREACH(chan, &session->chans, entry)
+		if (!chan->done && strcmp(chan->name, name) == 0)
+			tp_chan_tighten(chan);
 }
 
 /* Take the whole queue under the lock, so opening never holds it. */
@@ -73,11 +105,15 @@ void tp_chan_post_drain(struct tp_session *session)
 		return; /* not yet: keep them for after the handshake */
 	for (post = tp_chan_post_take(session); post; post = next) {
 		next = STAILQ_NEXT(post, entry);
-		if (session->state == TP_SESSION_OPEN)
+		if (post->fd < 0) {
+			if (session->state == TP_SESSION_OPEN)
+				tp_chan_tighten_named(session, post->name);
+		} else if (session->state == TP_SESSION_OPEN) {
 			tp_chan_open(session, post->name, post->priority,
 			             post->fd, &err);
-		else
+		} else {
 			close(post->fd);
+		}
 		free(post);
 	}
 }
@@ -88,7 +124,8 @@ void tp_chan_post_discard(struct tp_session *session)
 
 	for (post = tp_chan_post_take(session); post; post = next) {
 		next = STAILQ_NEXT(post, entry);
-		close(post->fd);
+		if (post->fd >= 0)
+			close(post->fd);
 		free(post);
 	}
 }

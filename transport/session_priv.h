@@ -140,6 +140,7 @@ TAILQ_HEAD(tp_replay_list, tp_replay);
 struct tp_registry;
 
 #define TP_CHAN_FLIGHT 64u /* frame records per channel in flight */
+#define TP_CHAN_TIGHT_SEND (64u << 10) /* a tight channel's read-ahead */
 
 struct tp_chan {
 	LIST_ENTRY(tp_chan) entry;
@@ -174,6 +175,7 @@ struct tp_chan {
 	bool local_shut;       /* local fd shut for writing */
 	bool local_not_socket; /* local fd is a pipe: write(2), not send */
 	bool reset_pending;    /* RESET frame still to send */
+	bool tight;            /* tp_session_tighten(): read little ahead */
 	uint32_t reset_code;
 	bool done;
 	struct tp_error err;

@@ -253,6 +253,18 @@ struct tp_chan *tp_chan_open(struct tp_session *session, const char *name,
 int tp_session_post_chan(struct tp_session *session, const char *name,
                          unsigned int priority, int local_fd);
 
+/*
+ * Thread-safe: from the session's next step on, keep the channels named
+ * name tight, for a stream whose far end now waits on what it asked for
+ * in it (QEMU's post-copy page requests): at most the path's
+ * bandwidth-delay product (x 1.1) in flight instead of up to 1.5 times it
+ * over a 1 MiB floor, and 64 KiB read ahead from the local fd instead of
+ * chan_send_cap. A reply then queues behind less of the stream, at a
+ * little throughput. A window the caller fixed (conf.wire_window or
+ * chan_window) stays. Returns 0, or -EINVAL for a bad name and -ENOMEM.
+ */
+int tp_session_tighten(struct tp_session *session, const char *name);
+
 /* Channel id on the wire. */
 uint32_t tp_chan_id(const struct tp_chan *chan);
 

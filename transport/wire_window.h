@@ -29,11 +29,26 @@
 #define TP_WWIN_ROUNDS   8u
 #define TP_WWIN_GAIN_PCT 150u
 #define TP_WWIN_MAX      (8u << 20) /* the most any wire window grows to */
+/*
+ * Tight: the far end waits on what it asked for in this stream (QEMU's
+ * post-copy page requests), so each byte of queue is latency it pays per
+ * request. The window keeps just the product with a little slack, and
+ * its floor gives way to the path's own product.
+ */
+#define TP_WWIN_TIGHT_GAIN_PCT 110u
+#define TP_WWIN_TIGHT_FLOOR    (256u << 10)
+#define TP_WWIN_SEC_NS         1000000000u /* a tight window's rate span */
 
 struct tp_wwin {
 	uint32_t window; /* wire bytes allowed in flight now */
 	uint32_t floor, ceiling;
 	bool grow;       /* false: the window stays at the floor */
+	bool tight;      /* tp_wwin_tighten() */
+	bool tight_sized;     /* and sized from a second's rate since */
+	uint64_t base_ns;     /* the round trip the last window used */
+	uint64_t sec_ns;      /* start of the current second */
+	uint64_t sec_wire;    /* wire bytes covered when it started */
+	uint64_t sec_rate;    /* bytes per second over the last one; 0: none */
 	uint64_t rtt_min_ns;  /* least own round trip; 0: no sample yet */
 	uint64_t round_ns;    /* start of the current round */
 	uint64_t round_wire;  /* wire bytes covered when it started */
@@ -53,5 +68,11 @@ void tp_wwin_init(struct tp_wwin *w, uint32_t floor, uint32_t ceiling,
  */
 void tp_wwin_covered(struct tp_wwin *w, uint64_t now_ns, uint64_t sent_ns,
                      uint64_t wire_acked, uint64_t path_rtt_ns);
+
+/*
+ * From now on keep the window tight (TP_WWIN_TIGHT_*), at once when the
+ * rate is known. A window that does not grow stays as it is.
+ */
+void tp_wwin_tighten(struct tp_wwin *w);
 
 #endif

@@ -184,6 +184,7 @@ Test(transport_session, round_trip_auto_random, .timeout = 20)
 /*
  * A channel whose far end nobody reads ("hold"), fed len bytes of fill()
  * by a writer thread; held_drain then reads them all at the far end.
+ * tight: tp_session_tighten() the channel before anything flows.
  */
 struct held {
 	size_t len;
@@ -196,7 +197,7 @@ struct held {
 };
 
 static void held_start(struct held *h, const struct tp_session_conf *conf,
-                       size_t len, bool compressible, int sndbuf)
+                       size_t len, bool compressible, int sndbuf, bool tight)
 {
 	memset(h, 0, sizeof(*h));
 	h->len = len;
@@ -210,6 +211,8 @@ static void held_start(struct held *h, const struct tp_session_conf *conf,
 	if (sndbuf)
 		setsockopt(h->app_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
 		           sizeof(sndbuf));
+	if (tight)
+		cr_assert_eq(tp_session_tighten(h->cl.session, "hold"), 0);
 	tt_client_start(&h->cl);
 	tt_writer_start(&h->w, h->app_fd, h->data, len);
 }
@@ -245,7 +248,7 @@ Test(transport_session, slow_reader_backpressure, .timeout = 20)
 	conf_psk(&conf, TP_CODEC_RAW);
 	conf.chan_window = cap;
 	conf.chan_send_cap = cap;
-	held_start(&h, &conf, 16u << 20, false, 32768);
+	held_start(&h, &conf, 16u << 20, false, 32768, false);
 
 	/* Nobody reads the far end: the producer must stall. */
 	usleep(500000);
@@ -285,7 +288,7 @@ static void wire_window_bounds(bool compressible, uint64_t *raw_in_flight)
 	conf_psk(&conf, TP_CODEC_ZSTD);
 	conf.chan_window = raw_window;
 	conf.wire_window = wire_window;
-	held_start(&h, &conf, 8u << 20, compressible, 0);
+	held_start(&h, &conf, 8u << 20, compressible, 0, false);
 	cr_assert_eq(h.cl.session->conf.wire_window, wire_window);
 	do { /* until the producer stalls */
 		stalled = h.w.written;
@@ -317,6 +320,66 @@ Test(transport_session, wire_window_bounds_flight, .timeout = 30)
 	cr_assert_gt(packed_raw, (128u << 10) * 3 / 2,
 	             "compressible data: only %llu raw in flight",
 	             (unsigned long long)packed_raw);
+}
+
+/*
+ * Nobody reads the far end: once credit runs out the channel holds what
+ * it read ahead from the producer, chan_send_cap; tightened, at most
+ * 64 KiB, and the stream still arrives whole. Returns the bytes held.
+ */
+static size_t read_ahead_at_stall(bool tight)
+{
+	struct tp_session_conf conf;
+	struct held h;
+	size_t stalled, held;
+
+	conf_psk(&conf, TP_CODEC_RAW);
+	conf.chan_window = 256u << 10;
+	conf.chan_send_cap = 256u << 10;
+	held_start(&h, &conf, 4u << 20, false, 32768, tight);
+	do { /* until the producer stalls */
+		stalled = h.w.written;
+		usleep(300000);
+	} while (h.w.written != stalled);
+	held = h.chan->tx.len;
+	cr_assert_eq(h.chan->tight, tight);
+	held_drain(&h);
+	held_stop(&h);
+	return held;
+}
+
+Test(transport_session, tighten_limits_read_ahead, .timeout = 30)
+{
+	size_t loose = read_ahead_at_stall(false);
+	size_t tight = read_ahead_at_stall(true);
+
+	cr_log_info("read ahead at the stall: %zu bytes, tightened %zu", loose,
+	            tight);
+	cr_expect_eq(loose, 256u << 10, "untightened: %zu", loose);
+	cr_expect_gt(tight, 0);
+	cr_expect_leq(tight, TP_CHAN_TIGHT_SEND, "tightened: %zu", tight);
+}
+
+Test(transport_session, tighten_refuses_bad_names)
+{
+	struct tp_session_conf conf;
+	struct tt_server srv;
+	struct tp_session *s;
+	char name[TP_FRAME_NAME_MAX + 2];
+
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	conf_psk(&conf, TP_CODEC_RAW);
+	tt_server_start(&srv, &conf);
+	s = tt_connect_ok(&conf, &srv);
+	cr_expect_eq(tp_session_tighten(s, ""), -EINVAL);
+	cr_expect_eq(tp_session_tighten(s, NULL), -EINVAL);
+	cr_expect_eq(tp_session_tighten(s, name), -EINVAL);
+	cr_expect_eq(tp_session_post_chan(s, "x", TP_PRIO_BULK, -1), -EBADF);
+	cr_expect_eq(tp_session_tighten(s, "nobody"), 0,
+	             "no such channel: nothing to do");
+	tp_session_free(s);
+	tt_server_stop(&srv);
 }
 
 Test(transport_session, refused_channel_is_reset, .timeout = 10)
