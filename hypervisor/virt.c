@@ -317,6 +317,20 @@ bool hv_postcopy_possible(unsigned long qemu_version, int unpriv, char *msg,
 	return false;
 }
 
+int hv_host_emulators(virConnectPtr conn, struct hv_guard_emulators *out,
+                      struct hv_error *err)
+{
+	char *caps = virConnectGetCapabilities(conn);
+	int rc;
+
+	if (!caps)
+		return hv_virt_error(err, -EIO,
+		                     "cannot read host capabilities");
+	rc = hv_guard_emulators_parse(caps, strlen(caps), out, err);
+	free(caps);
+	return rc;
+}
+
 int hv_host_check_postcopy(virConnectPtr conn, char *msg, size_t len,
                            struct hv_error *err)
 {

@@ -17,6 +17,7 @@
 #include <libvirt/libvirt.h>
 
 #include "hypervisor/hv_error.h"
+#include "hypervisor/domguard.h"
 #include "hypervisor/vmdef.h"
 
 void hv_virt_init(void);
@@ -111,6 +112,10 @@ bool hv_postcopy_possible(unsigned long qemu_version, int unpriv, char *msg,
                           size_t len);
 int hv_host_check_postcopy(virConnectPtr conn, char *msg, size_t len,
                            struct hv_error *err);
+
+/* The emulators this host's libvirt offers (hv_guard_emulators_parse). */
+int hv_host_emulators(virConnectPtr conn, struct hv_guard_emulators *out,
+                      struct hv_error *err);
 
 /* /dev/kvm answers KVM_GET_API_VERSION as this kernel's KVM should. */
 bool hv_host_kvm_usable(void);

@@ -386,7 +386,7 @@ int rcv_rpc_prepare3_decode(const uint8_t *body, size_t body_len,
 	struct rcv_rpc_reader r = { .p = body, .len = body_len, .err = err };
 	struct rcv_rpc_params ps = { 0 };
 	const uint8_t *cookie;
-	uint32_t count, cookie_len;
+	uint32_t count, cookie_len = 0;
 	size_t i;
 	int rc;
 
@@ -421,6 +421,7 @@ int rcv_rpc_prepare3_decode(const uint8_t *body, size_t body_len,
 	if (rc == 0)
 		rc = rcv_rpc_get_opaque(&r, RCV_RPC_COOKIE_MAX, &cookie,
 		                        &cookie_len, "migration cookie");
+	ps.cookie_len = cookie_len;
 	if (rc == 0)
 		rc = rcv_rpc_get_word(&r, &ps.flags, "flags");
 	if (rc == 0 && r.off != body_len)

@@ -126,6 +126,7 @@ struct rcv_rpc_param {
 struct rcv_rpc_params {
 	struct rcv_rpc_param *p;
 	size_t n;
+	uint32_t cookie_len; /* bytes of cookie_in (not kept) */
 	uint32_t flags;
 };
 

@@ -75,28 +75,19 @@ static void rcv_session_rpc_log(void *arg, const char *line)
 	        session->peer, line);
 }
 
-/* The disk path the plan mapped for target, or NULL. */
-static const char *rcv_session_disk_path(const struct rcv_session *session,
-                                         const char *target)
-{
-	size_t i;
-
-	for (i = 0; i < session->answer.n_disks; i++)
-		if (!strcmp(session->answer.disks[i].target, target))
-			return session->answer.disks[i].path;
-	return NULL;
-}
-
 /*
  * A definition the peer hands to our libvirt must be the planned VM, and
- * its writable disks must be the ones this session created.
+ * every host resource it names must be one this receiver chose or allows
+ * (hypervisor/domguard.h): its disks the ones this session created.
  */
 static int rcv_session_check_xml(struct rcv_session *session, const char *what,
                                  const char *xml, char *why, size_t why_len)
 {
+	struct hv_guard_disk disks[HV_MAX_DISKS];
+	struct hv_guard_emulators emus;
+	struct hv_guard_rules rules = { 0 };
 	struct hv_domain dom;
 	struct hv_error herr = { 0 };
-	const char *want;
 	size_t i;
 	int rc = -EPERM;
 
@@ -112,21 +103,23 @@ static int rcv_session_check_xml(struct rcv_session *session, const char *what,
 		         session->plan.uuid);
 		goto out;
 	}
-	for (i = 0; i < dom.n_disks; i++) {
-		const struct hv_disk *d = &dom.disks[i];
-
-		if (!d->source[0] || (d->readonly && strcmp(d->device, "disk")))
-			continue; /* empty or read-only media */
-		want = rcv_session_disk_path(session, d->target);
-		if (!want || strcmp(d->type, "file") ||
-		    strcmp(d->source, want)) {
-			snprintf(
-			    why, why_len,
-			    "%s: disk %s uses '%s', which this session did "
-			    "not create",
-			    what, d->target, d->source);
-			goto out;
-		}
+	if (hv_host_emulators(session->conn, &emus, &herr) < 0) {
+		snprintf(why, why_len, "%s: %s", what, herr.msg);
+		goto out;
+	}
+	for (i = 0; i < session->answer.n_disks; i++) {
+		disks[i].target = session->answer.disks[i].target;
+		disks[i].path = session->answer.disks[i].path;
+	}
+	hv_guard_rules_default(&rules);
+	rules.name = session->plan.name;
+	rules.disks = disks;
+	rules.n_disks = session->answer.n_disks;
+	rules.emulators = emus.list;
+	rules.n_emulators = emus.n;
+	if (hv_domguard_check(xml, strlen(xml), &rules, &herr) < 0) {
+		snprintf(why, why_len, "%s: %s", what, herr.msg);
+		goto out;
 	}
 	rc = 0;
 out:
@@ -168,6 +161,13 @@ static int rcv_session_check_prepare(struct rcv_session *session,
 		return -EPERM;
 	}
 	rc = -EPERM;
+	if (ps.cookie_len == 0) {
+		/* libvirt 9.0's qemu driver dereferences the missing cookie */
+		snprintf(why, why_len,
+		         "no migration cookie: a libvirt source always sends "
+		         "the one its Begin step made");
+		goto out;
+	}
 	xml = rcv_rpc_params_string(&ps, "destination_xml");
 	if (!xml) {
 		snprintf(why, why_len, "no destination_xml");

@@ -448,6 +448,7 @@ Test(receiver_rpc, prepare3_golden)
 	                                     &err),
 	             0, "%s", err.msg);
 	cr_assert_eq(ps.n, 5);
+	cr_assert_eq(ps.cookie_len, 5);
 	cr_assert_eq(ps.flags, 0x41);
 	cr_assert_str_eq(ps.p[0].name, "destination_xml");
 	cr_assert_eq(ps.p[0].type, 7);

@@ -4,7 +4,11 @@
  * It sends a receiver a valid plan for a small VM, then uses the libvirt
  * relay the receiver grants for it to try calls that migration never
  * needs: opening another libvirt driver, listing every domain, and starting
- * a domain of its own choosing. The receiver must refuse all three with a libvirt error while the connection
+ * a domain of its own choosing; then, with the allowed migration call
+ * itself, to have the receiver's libvirt open a file of the peer's choosing
+ * (/etc/shadow as a cdrom), run QEMU with arguments of its own, or prepare
+ * with no migration cookie (which crashes libvirt 9.0's daemon). The
+ * receiver must refuse all six with a libvirt error while the connection
  * itself (an allowed call) works. Exit 0 when everything was refused as it
  * should be, 1 when anything got through, 2 on setup trouble.
  *
@@ -12,6 +16,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +39,71 @@ static const char probe_xml[] =
     "type='file' device='disk'><source file='/etc/shadow'/><target "
     "dev='vda'/></disk></devices></domain>";
 
+/* The plan's VM, with a host file it may not have, or QEMU arguments. */
+#define PROBE_DOMAIN                                                           \
+	"<domain type='qemu'%s><name>sf-probe</name>"                          \
+	"<uuid>5f0e0000-0000-4000-8000-00000000beef</uuid>"                    \
+	"<memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type>"     \
+	"</os><devices>%s</devices>%s</domain>"
+
+/*
+ * libvirt exports the migration steps for its own remote driver, but its
+ * public headers do not declare them.
+ */
+int virDomainMigratePrepare3Params(virConnectPtr dconn,
+                                   virTypedParameterPtr params, int nparams,
+                                   const char *cookiein, int cookieinlen,
+                                   char **cookieout, int *cookieoutlen,
+                                   char **uri_out, unsigned int flags);
+
+/* A cookie like the one a source's Begin step makes, for the plan's VM. */
+static const char probe_cookie[] =
+    "<qemu-migration><name>sf-probe</name>"
+    "<uuid>5f0e0000-0000-4000-8000-00000000beef</uuid>"
+    "<hostname>east</hostname>"
+    "<hostuuid>5f0e0000-0000-4000-8000-00000000bee1</hostuuid>"
+    "</qemu-migration>";
+
+/*
+ * Prepare an incoming migration of xml (with a cookie if asked); 1 if it
+ * got through, or was refused by someone other than the receiver.
+ */
+static int probe_prepare(virConnectPtr dconn, const char *what, const char *xml,
+                         bool cookie_in, const char *session_dir)
+{
+	virTypedParameterPtr params = NULL;
+	int nparams = 0, maxparams = 0, rc;
+	char *cookie = NULL, *uri_out = NULL, uri[512];
+	int cookielen = 0;
+
+	snprintf(uri, sizeof(uri), "unix://%s/mem.sock", session_dir);
+	if (virTypedParamsAddString(&params, &nparams, &maxparams,
+	                            VIR_MIGRATE_PARAM_DEST_XML, xml) < 0 ||
+	    virTypedParamsAddString(&params, &nparams, &maxparams,
+	                            VIR_MIGRATE_PARAM_URI, uri) < 0) {
+		printf("THROUGH %s: cannot build the call\n", what);
+		return 1;
+	}
+	rc = virDomainMigratePrepare3Params(
+	    dconn, params, nparams, cookie_in ? probe_cookie : NULL,
+	    cookie_in ? sizeof(probe_cookie) : 0, &cookie, &cookielen, &uri_out,
+	    VIR_MIGRATE_LIVE);
+	virTypedParamsFree(params, nparams);
+	free(cookie);
+	free(uri_out);
+	if (rc == 0) {
+		printf("THROUGH %s: libvirt prepared the VM\n", what);
+		return 1;
+	}
+	if (!strstr(virGetLastErrorMessage(), "skyferry receiver refused")) {
+		printf("REFUSED %s, but not by the receiver: %s\n", what,
+		       virGetLastErrorMessage());
+		return 1;
+	}
+	printf("REFUSED %s: %s\n", what, virGetLastErrorMessage());
+	return 0;
+}
+
 static int probe(struct tp_session *tp, int control_fd)
 {
 	struct hv_plan plan = { .version = HV_PLAN_VERSION };
@@ -43,7 +113,7 @@ static int probe(struct tp_session *tp, int control_fd)
 	struct mig_relay *relay;
 	virConnectPtr dconn;
 	virDomainPtr *doms = NULL, dom;
-	char *json, *msg = NULL, uri[512];
+	char *json, *msg = NULL, uri[512], xml[1024];
 	ssize_t len;
 	int through = 0, n;
 
@@ -126,6 +196,22 @@ static int probe(struct tp_session *tp, int control_fd)
 	} else {
 		printf("REFUSED create-xml: %s\n", virGetLastErrorMessage());
 	}
+	snprintf(xml, sizeof(xml), PROBE_DOMAIN, "",
+	         "<disk type='file' device='cdrom'><source "
+	         "file='/etc/shadow'/><target dev='sda' bus='sata'/><readonly/>"
+	         "</disk>",
+	         "");
+	through += probe_prepare(dconn, "prepare-host-file", xml, true,
+	                         answer.session_dir);
+	snprintf(xml, sizeof(xml), PROBE_DOMAIN,
+	         " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'", "",
+	         "<qemu:commandline><qemu:arg value='-chardev'/><qemu:arg "
+	         "value='file,id=x,path=/root/sf-probe'/></qemu:commandline>");
+	through += probe_prepare(dconn, "prepare-qemu-arguments", xml, true,
+	                         answer.session_dir);
+	snprintf(xml, sizeof(xml), PROBE_DOMAIN, "", "", "");
+	through += probe_prepare(dconn, "prepare-without-cookie", xml, false,
+	                         answer.session_dir);
 	virConnectClose(dconn);
 	mig_relay_stop(relay);
 	return through ? 1 : 0;
