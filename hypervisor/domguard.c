@@ -296,6 +296,23 @@ static int guard_disk_parts(struct guard *g, const xmlNode *disk,
 	return 0;
 }
 
+/*
+ * libvirt reads the first <name> child of n and ignores the others, which
+ * the checks here would then not have looked at: refuse a second one.
+ */
+static int guard_single(struct guard *g, const xmlNode *n, const char *name)
+{
+	const xmlNode *c;
+	int seen = 0;
+
+	for (c = n->children; c; c = c->next)
+		if (hv_xml_is(c, name) && ++seen > 1)
+			return guard_refuse(g, c,
+			                    "<%s> holds more than one <%s>",
+			                    guard_name(n), name);
+	return 0;
+}
+
 static int guard_disk(struct guard *g, const xmlNode *n)
 {
 	xmlChar *type = guard_attr(n, "type");
@@ -313,13 +330,17 @@ static int guard_disk(struct guard *g, const xmlNode *n)
 		rc = hv_error_set(g->err, -ENOMEM, "domain XML: out of memory");
 		goto out;
 	}
-	rc = guard_disk_parts(g, n, src, (const char *)target);
+	rc = guard_single(g, n, "source");
+	if (rc == 0)
+		rc = guard_single(g, n, "target");
+	if (rc == 0)
+		rc = guard_disk_parts(g, n, src, (const char *)target);
 	if (rc < 0)
 		goto out;
 	named = src && src->properties;
 	if (named &&
-	    (xmlStrcmp(type, BAD_CAST "file") || guard_has_attr(src, "dev") ||
-	     guard_has_attr(src, "dir"))) {
+	    ((type[0] && xmlStrcmp(type, BAD_CAST "file")) ||
+	     guard_has_attr(src, "dev") || guard_has_attr(src, "dir"))) {
 		rc = guard_refuse(g, src,
 		                  "disk %s: a '%s' disk names a host resource "
 		                  "here; only files this session created (or "
@@ -476,6 +497,9 @@ static int guard_interface(struct guard *g, const xmlNode *n)
 		                  (const char *)type);
 		goto out;
 	}
+	rc = guard_single(g, n, "target");
+	if (rc < 0)
+		goto out;
 	dev = tgt ? guard_attr(tgt, "dev") : xmlStrdup(BAD_CAST "");
 	if (!dev) {
 		rc = hv_error_set(g->err, -ENOMEM, "domain XML: out of memory");

@@ -286,6 +286,14 @@ static const struct bad bads[] = {
 	  "<source file='" DISK "'><dataStore type='file'><format "
 	  "type='raw'/><source file='/etc/shadow'/></dataStore></source>",
 	  "disk vdb: <source><dataStore> is not accepted" },
+	{ "<source file='" DISK "'/>", false, "<source file='/etc/shadow'/>",
+	  "<disk> holds more than one <source>" },
+	{ "<target dev='vdb' bus='virtio'/>", false,
+	  "<target dev='vdc' bus='virtio'/>",
+	  "<disk> holds more than one <target>" },
+	{ "<source bridge='vmbr0'/>", false,
+	  "<target dev='vnet1'/><target dev='eth0'/>",
+	  "<interface> holds more than one <target>" },
 	/* whole device kinds */
 	{ DEVICES, false,
 	  "<hostdev mode='subsystem' type='pci'><source><address "
@@ -470,6 +478,17 @@ Test(domguard, refuses_a_session_disk_under_another_target)
 	cr_assert_eq(check(xml, &err), -EPERM);
 	cr_assert_not_null(strstr(err.msg, "disk vdc uses '" DISK "'"), "%s",
 	                   err.msg);
+	free(xml);
+}
+
+/* libvirt's default disk type is file. */
+Test(domguard, disk_type_defaults_to_file)
+{
+	struct hv_error err;
+	char *xml = mutate("<disk type='file' device='disk'>",
+	                   "<disk device='disk'>", true);
+
+	cr_assert_eq(check(xml, &err), 0, "%s", err.msg);
 	free(xml);
 }
 
