@@ -478,6 +478,30 @@ out:
 	return rc;
 }
 
+/* The bridge or network an interface joins is one the receiver allows. */
+static int guard_joins(struct guard *g, const xmlNode *n, const char *type)
+{
+	const xmlNode *src = guard_child(n, "source");
+	xmlChar *name;
+	int rc = 0;
+
+	if (g->r->n_bridges == 0)
+		return 0;
+	name = src ? guard_attr(src, type) : xmlStrdup(BAD_CAST "");
+	if (!name)
+		return hv_error_set(g->err, -ENOMEM,
+		                    "domain XML: out of memory");
+	if (!guard_in((const char *)name, g->r->bridges, g->r->n_bridges))
+		rc =
+		    guard_refuse(g, src ? src : n,
+		                 "<interface type='%s'> joins '%s', which this "
+		                 "host does not offer to migrated VMs; map it "
+		                 "to one of its --bridge names",
+		                 type, (const char *)name);
+	xmlFree(name);
+	return rc;
+}
+
 static int guard_interface(struct guard *g, const xmlNode *n)
 {
 	xmlChar *type = guard_attr(n, "type");
@@ -498,6 +522,11 @@ static int guard_interface(struct guard *g, const xmlNode *n)
 		goto out;
 	}
 	rc = guard_single(g, n, "target");
+	if (rc == 0)
+		rc = guard_single(g, n, "source");
+	if (rc < 0)
+		goto out;
+	rc = guard_joins(g, n, (const char *)type);
 	if (rc < 0)
 		goto out;
 	dev = tgt ? guard_attr(tgt, "dev") : xmlStrdup(BAD_CAST "");

@@ -20,8 +20,9 @@
  *   - file character devices and <log file=>: LOG_DIR/NAME-* or NAME.*;
  *     unix ones: under CHANNEL_DIR, or no path (libvirt makes one);
  *     pty, null, vc and SPICE ones; no tcp, udp, pipe or host device;
- *   - interfaces: bridge or network only, no scripts, tap or vhost fds,
- *     ROM files or fixed tap names (libvirt's vnetN and macvtapN only);
+ *   - interfaces: bridge or network only, one of rules->bridges when
+ *     that is given; no scripts, tap or vhost fds, ROM files or fixed tap
+ *     names (libvirt's vnetN and macvtapN only);
  *   - <resource><partition>: /machine;
  *   - <seclabel>: dynamic only, with no label of the peer's choosing.
  *
@@ -57,7 +58,9 @@ struct hv_guard_rules {
 	size_t n_emulators;
 	const char *const *media_dirs; /* read-only files guests may use */
 	size_t n_media_dirs;
-	const char *log_dir;     /* file character devices and logs */
+	const char *const *bridges; /* bridges and networks interfaces may */
+	size_t n_bridges;           /* join; none: any */
+	const char *log_dir;        /* file character devices and logs */
 	const char *nvram_dir;   /* <nvram>: NVRAM_DIR/NAME_VARS.fd */
 	const char *channel_dir; /* unix character devices */
 };
@@ -88,7 +91,7 @@ int hv_guard_emulators_parse(const char *xml, size_t len,
  * (kernels, ISOs) and the firmware packages' directories, logs in
  * /var/log/libvirt/qemu, NVRAM in /var/lib/libvirt/qemu/nvram, channels in
  * /var/lib/libvirt/qemu/channel. Fills everything but name, disks and
- * emulators.
+ * emulators (bridges: none, i.e. any).
  */
 void hv_guard_rules_default(struct hv_guard_rules *rules);
 

@@ -110,8 +110,16 @@ static int cfg_apply(struct cfg_parser *p, enum rcv_opt opt, const char *value,
 	return 0;
 }
 
-/* Add each item of "a, b, c" (in o->strings, split in place) to allow. */
-static int cfg_apply_allow_list(struct cfg_parser *p, char *list, size_t col)
+/* Settings that take a list: repeatable keys, "a, b, c" values. */
+static bool cfg_is_list(int opt)
+{
+	return opt == RCV_OPT_ALLOW || opt == RCV_OPT_MEDIA_DIR ||
+	       opt == RCV_OPT_BRIDGE;
+}
+
+/* Add each item of "a, b, c" (in o->strings, split in place) to opt. */
+static int cfg_apply_list(struct cfg_parser *p, enum rcv_opt opt, char *list,
+                          size_t col)
 {
 	char *item = list, *comma, *end;
 	size_t lead;
@@ -125,7 +133,7 @@ static int cfg_apply_allow_list(struct cfg_parser *p, char *list, size_t col)
 		while (end > item && cfg_is_blank(end[-1]))
 			*--end = '\0';
 		lead = cfg_skip_blanks(item, (size_t)(end - item), 0);
-		rc = cfg_apply(p, RCV_OPT_ALLOW, item + lead,
+		rc = cfg_apply(p, opt, item + lead,
 		               col + (size_t)(item + lead - list));
 		if (rc < 0 || !comma)
 			return rc;
@@ -192,8 +200,8 @@ static int cfg_value(struct cfg_parser *p, enum rcv_opt opt, const char *line,
 		value[end - start] = '\0';
 	}
 	o->strings_used += strlen(value) + 1;
-	if (opt == RCV_OPT_ALLOW && line[start] != '"')
-		return cfg_apply_allow_list(p, value, start + 1);
+	if (cfg_is_list(opt) && line[start] != '"')
+		return cfg_apply_list(p, opt, value, start + 1);
 	return cfg_apply(p, opt, value, start + 1);
 }
 
@@ -227,7 +235,7 @@ static int cfg_line(struct cfg_parser *p, const char *line, size_t len)
 		                "expected '=' after '%s'; lines are "
 		                "'key = value'",
 		                rcv_opt_name(opt));
-	if (opt != RCV_OPT_ALLOW && p->first_line[opt])
+	if (!cfg_is_list(opt) && p->first_line[opt])
 		return cfg_fail(p, key + 1,
 		                "duplicate key '%s' (first set on line %u); "
 		                "keep one",

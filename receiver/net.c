@@ -118,6 +118,17 @@ static void rcv_net_check(struct nc_net_answer *a, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* No --bridge given: any bridge; else one of them. */
+static bool rcv_net_bridge_offered(const struct rcv_opts *o, const char *br)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_bridges; i++)
+		if (!strcmp(o->bridges[i], br))
+			return true;
+	return o->n_bridges == 0;
+}
+
 /* Make this end of every NIC's tunnel; fills the answer. */
 static int rcv_net_make(struct rcv_net *net, struct nc_nl *nl)
 {
@@ -140,6 +151,15 @@ static int rcv_net_make(struct rcv_net *net, struct nc_nl *nl)
 		c.uuid = session->plan.uuid;
 		c.peer = session->peer;
 		nc_mac_parse(nic->mac, c.vm_mac);
+		if (!rcv_net_bridge_offered(session->srv->opts, nic->bridge)) {
+			snprintf(
+			    a->error, sizeof(a->error),
+			    "NIC %s: bridge '%s' is not offered to migrated "
+			    "VMs here; map it to one of this receiver's "
+			    "--bridge names",
+			    nic->mac, nic->bridge);
+			return -EPERM;
+		}
 		snprintf(c.bridge, sizeof(c.bridge), "%s", nic->bridge);
 		c.vni = nic->vni;
 		c.port = nic->port;

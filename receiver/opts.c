@@ -39,6 +39,12 @@ static const char usage[] =
     "                             /var/lib/skyferry/tunnels)\n"
     "      --tunnel-local ADDR    our end of VXLAN tunnels (default: the\n"
     "                             address the migrator reached)\n"
+    "      --media-dir DIR        read-only files (ISOs, kernels, firmware)\n"
+    "                             a migrated VM may use are in DIR\n"
+    "                             (repeatable; default /var/lib/libvirt/boot\n"
+    "                             and the firmware packages' directories)\n"
+    "      --bridge NAME          a bridge or libvirt network a migrated\n"
+    "                             VM may join (repeatable; default: any)\n"
     "      --syslog               log to syslog instead of stderr\n"
     "  -v, --verbose              more log detail (repeatable)\n"
     "  -h, --help                 this help\n"
@@ -90,6 +96,8 @@ static const struct option longopts[] = {
 	  OPT_BASE + RCV_OPT_TUNNEL_DIR },
 	{ "tunnel-local", required_argument, NULL,
 	  OPT_BASE + RCV_OPT_TUNNEL_LOCAL },
+	{ "media-dir", required_argument, NULL, OPT_BASE + RCV_OPT_MEDIA_DIR },
+	{ "bridge", required_argument, NULL, OPT_BASE + RCV_OPT_BRIDGE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -153,6 +161,25 @@ static bool parse_count(const char *s, unsigned long min, unsigned long max,
 	return errno == 0 && *end == '\0' && *out >= min && *out <= max;
 }
 
+/* Absolute, not "/", no "." or ".." component, no "//", no trailing "/". */
+static bool clean_abs_dir(const char *p)
+{
+	const char *c;
+
+	if (p[0] != '/' || p[1] == '\0')
+		return false;
+	for (c = p; *c; c++) {
+		if (*c != '/')
+			continue;
+		if (c[1] == '/' || c[1] == '\0' ||
+		    (c[1] == '.' &&
+		     (c[2] == '/' || c[2] == '\0' ||
+		      (c[2] == '.' && (c[3] == '/' || c[3] == '\0')))))
+			return false;
+	}
+	return true;
+}
+
 int rcv_opts_set(struct rcv_opts *o, enum rcv_opt opt, const char *value,
                  char *err, size_t errlen)
 {
@@ -192,6 +219,32 @@ int rcv_opts_set(struct rcv_opts *o, enum rcv_opt opt, const char *value,
 			return fail(err, errlen, "at most %d identities",
 			            RCV_MAX_ALLOW);
 		o->allow[o->n_allow++] = value;
+		return 0;
+	case RCV_OPT_MEDIA_DIR:
+		if (!clean_abs_dir(value))
+			return fail(err, errlen,
+			            "'%s' is not a clean absolute directory "
+			            "(no '.', '..', '//' or trailing '/')",
+			            value);
+		if (o->n_media_dirs == RCV_MAX_LIST)
+			return fail(err, errlen, "at most %d directories",
+			            RCV_MAX_LIST);
+		o->media_dirs[o->n_media_dirs++] = value;
+		return 0;
+	case RCV_OPT_BRIDGE:
+		if (*value == '\0' || strlen(value) > 15 ||
+		    strspn(value,
+		           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+		           "TUVWXYZ0123456789-_.") != strlen(value))
+			return fail(
+			    err, errlen,
+			    "'%s' is not a bridge or network name (1 to "
+			    "15 letters, digits, '-', '_' or '.')",
+			    value);
+		if (o->n_bridges == RCV_MAX_LIST)
+			return fail(err, errlen, "at most %d bridges",
+			            RCV_MAX_LIST);
+		o->bridges[o->n_bridges++] = value;
 		return 0;
 	case RCV_OPT_MAX_SESSIONS:
 		if (!parse_count(value, 1, 64, &v))
@@ -237,8 +290,9 @@ static int short_opt(int c)
 }
 
 /*
- * Apply one command-line setting. The first --allow or -v on the command
- * line replaces what a config file gave instead of adding to it.
+ * Apply one command-line setting. The first --allow, --media-dir, --bridge
+ * or -v on the command line replaces what a config file gave instead of
+ * adding to it.
  */
 static int parse_one(struct rcv_opts *o, int c, const char *name, char *err,
                      size_t errlen)
@@ -261,6 +315,10 @@ static int parse_one(struct rcv_opts *o, int c, const char *name, char *err,
 	if (!(o->from_argv & RCV_OPT_BIT(opt))) {
 		if (opt == RCV_OPT_ALLOW)
 			o->n_allow = 0;
+		if (opt == RCV_OPT_MEDIA_DIR)
+			o->n_media_dirs = 0;
+		if (opt == RCV_OPT_BRIDGE)
+			o->n_bridges = 0;
 		if (opt == RCV_OPT_VERBOSE)
 			o->verbose = 0;
 	}

@@ -24,6 +24,7 @@ enum rcv_cmd {
 };
 
 #define RCV_MAX_ALLOW 64
+#define RCV_MAX_LIST  16 /* --media-dir, --bridge */
 
 /* Room for the strings a config file supplies (see receiver/config.h). */
 #define RCV_OPTS_STRINGS_MAX (64 * 1024)
@@ -44,6 +45,8 @@ enum rcv_opt {
 	RCV_OPT_CONFIG,
 	RCV_OPT_TUNNEL_DIR,
 	RCV_OPT_TUNNEL_LOCAL,
+	RCV_OPT_MEDIA_DIR,
+	RCV_OPT_BRIDGE,
 	RCV_OPT_COUNT,
 };
 
@@ -65,6 +68,13 @@ struct rcv_opts {
 	const char *tunnel_dir;   /* tunnel records */
 	const char *tunnel_local; /* our tunnel end, NULL: the accepted
 	                             connection's address */
+	/* Directories of read-only files (ISOs, kernels, firmware) a peer's
+	   VM may use; none given: hv_guard_rules_default()'s. */
+	const char *media_dirs[RCV_MAX_LIST];
+	size_t n_media_dirs;
+	/* Bridges and libvirt networks a peer's VM may join; none: any. */
+	const char *bridges[RCV_MAX_LIST];
+	size_t n_bridges;
 	bool syslog;
 	int verbose;
 	uint32_t max_sessions;

@@ -85,6 +85,7 @@ static int rcv_session_check_xml(struct rcv_session *session, const char *what,
 {
 	struct hv_guard_disk disks[HV_MAX_DISKS];
 	struct hv_guard_emulators emus;
+	const struct rcv_opts *opts = session->srv->opts;
 	struct hv_guard_rules rules = { 0 };
 	struct hv_domain dom;
 	struct hv_error herr = { 0 };
@@ -112,6 +113,12 @@ static int rcv_session_check_xml(struct rcv_session *session, const char *what,
 		disks[i].path = session->answer.disks[i].path;
 	}
 	hv_guard_rules_default(&rules);
+	if (opts->n_media_dirs) {
+		rules.media_dirs = opts->media_dirs;
+		rules.n_media_dirs = opts->n_media_dirs;
+	}
+	rules.bridges = opts->bridges;
+	rules.n_bridges = opts->n_bridges;
 	rules.name = session->plan.name;
 	rules.disks = disks;
 	rules.n_disks = session->answer.n_disks;

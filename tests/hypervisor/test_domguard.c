@@ -294,6 +294,8 @@ static const struct bad bads[] = {
 	{ "<source bridge='vmbr0'/>", false,
 	  "<target dev='vnet1'/><target dev='eth0'/>",
 	  "<interface> holds more than one <target>" },
+	{ "<source bridge='vmbr0'/>", false, "<source bridge='br-mgmt'/>",
+	  "<interface> holds more than one <source>" },
 	/* whole device kinds */
 	{ DEVICES, false,
 	  "<hostdev mode='subsystem' type='pci'><source><address "
@@ -479,6 +481,41 @@ Test(domguard, refuses_a_session_disk_under_another_target)
 	cr_assert_not_null(strstr(err.msg, "disk vdc uses '" DISK "'"), "%s",
 	                   err.msg);
 	free(xml);
+}
+
+/* With bridges given, an interface joins one of them, bridge or network. */
+Test(domguard, bridges_when_given)
+{
+	static const char *const bridges[] = { "vmbr0", "default" };
+	struct hv_guard_rules r = rules();
+	struct hv_error err = { 0 };
+	char *xml;
+
+	r.bridges = bridges;
+	r.n_bridges = 2;
+	cr_assert_eq(hv_domguard_check(lab_guest, strlen(lab_guest), &r, &err),
+	             0, "%s", err.msg);
+	cr_assert_eq(
+	    hv_domguard_check(uefi_guest, strlen(uefi_guest), &r, &err), 0,
+	    "%s", err.msg);
+	xml = mutate("<source bridge='vmbr0'/>", "<source bridge='br-mgmt'/>",
+	             true);
+	cr_assert_eq(hv_domguard_check(xml, strlen(xml), &r, &err), -EPERM);
+	cr_assert(strstr(err.msg, "<interface type='bridge'> joins 'br-mgmt', "
+	                          "which this host does not offer"),
+	          "%s", err.msg);
+	free(xml);
+	xml = mutate("<interface type='bridge'>", "<interface type='network'>",
+	             true);
+	cr_assert_eq(hv_domguard_check(xml, strlen(xml), &r, &err), -EPERM);
+	cr_assert(strstr(err.msg, "joins ''"), "%s", err.msg);
+	free(xml);
+	r.n_bridges = 1;
+	cr_assert_eq(
+	    hv_domguard_check(uefi_guest, strlen(uefi_guest), &r, &err),
+	    -EPERM);
+	cr_assert(strstr(err.msg, "<interface type='network'> joins 'default'"),
+	          "%s", err.msg);
 }
 
 /* libvirt's default disk type is file. */

@@ -395,6 +395,38 @@ Test(receiver_config_merge, command_line_overrides)
 	unlink(path);
 }
 
+Test(receiver_config_merge, media_dirs_and_bridges)
+{
+	static struct rcv_opts o;
+	const char *path = cfg_tmp_str("listen = h\npsk = p\nallow = x\n"
+	                               "storage-dir = /d\n"
+	                               "media-dir = /srv/iso, /srv/fw\n"
+	                               "bridge = vmbr0\nbridge = br1, br2\n");
+	char err[256] = "";
+
+	cr_assert_eq(parse_args(&o, err, sizeof(err), "--config", path, NULL),
+	             0, "%s", err);
+	cr_assert_eq(o.n_media_dirs, 2);
+	cr_assert_str_eq(o.media_dirs[1], "/srv/fw");
+	cr_assert_eq(o.n_bridges, 3);
+	cr_assert_str_eq(o.bridges[2], "br2");
+	/* The command line's list replaces the file's. */
+	cr_assert_eq(parse_args(&o, err, sizeof(err), "--config", path,
+	                        "--bridge", "cli0", NULL),
+	             0, "%s", err);
+	cr_assert_eq(o.n_bridges, 1);
+	cr_assert_str_eq(o.bridges[0], "cli0");
+	cr_assert_eq(o.n_media_dirs, 2);
+	unlink(path);
+	path = cfg_tmp_str("media-dir = /srv/iso, relative\n");
+	cr_assert_eq(parse_args(&o, err, sizeof(err), "--config", path, NULL),
+	             -EINVAL);
+	cr_assert(strstr(err, ":1:23: media-dir: 'relative' is not a clean "
+	                      "absolute directory"),
+	          "%s", err);
+	unlink(path);
+}
+
 Test(receiver_config_merge, file_fills_gaps)
 {
 	static struct rcv_opts o;

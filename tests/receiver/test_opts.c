@@ -242,3 +242,55 @@ Test(receiver_opts, tunnel_options_bad)
 	    rcv_opts_set(&o, RCV_OPT_TUNNEL_DIR, "/t", err, sizeof(err)), 0);
 	cr_assert_str_eq(o.tunnel_dir, "/t");
 }
+
+Test(receiver_opts, media_dirs_and_bridges)
+{
+	struct rcv_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "--psk", "p", "-a", "x", "-s",
+	                   "/d", "--media-dir", "/srv/iso", "--bridge", "vmbr0",
+	                   "--media-dir", "/usr/share/OVMF", "--bridge",
+	                   "br-vm.10"),
+	             0, "%s", err);
+	cr_assert_eq(o.n_media_dirs, 2);
+	cr_assert_str_eq(o.media_dirs[0], "/srv/iso");
+	cr_assert_str_eq(o.media_dirs[1], "/usr/share/OVMF");
+	cr_assert_eq(o.n_bridges, 2);
+	cr_assert_str_eq(o.bridges[1], "br-vm.10");
+	cr_assert(strstr(rcv_opts_usage(), "--media-dir DIR"));
+	cr_assert(strstr(rcv_opts_usage(), "--bridge NAME"));
+}
+
+Test(receiver_opts, media_dirs_and_bridges_bad)
+{
+	static const char *const bad_dirs[] = { "iso",         "/",
+		                                "/srv/",       "/srv//iso",
+		                                "/srv/../etc", "/srv/./iso" };
+	struct rcv_opts o;
+	char err[256] = "", want[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_dirs) / sizeof(bad_dirs[0]); i++) {
+		cr_assert_eq(PARSE(&o, err, "--media-dir", (char *)bad_dirs[i]),
+		             -EINVAL, "%s", bad_dirs[i]);
+		snprintf(want, sizeof(want),
+		         "--media-dir: '%s' is not a clean absolute directory",
+		         bad_dirs[i]);
+		cr_assert(strstr(err, want), "%s", err);
+	}
+	cr_assert_eq(PARSE(&o, err, "--bridge", "br 0"), -EINVAL);
+	cr_assert(
+	    strstr(err, "--bridge: 'br 0' is not a bridge or network name"),
+	    "%s", err);
+	cr_assert_eq(PARSE(&o, err, "--bridge", "a23456789012345x"), -EINVAL);
+	cr_assert_eq(PARSE(&o, err, "--bridge", ""), -EINVAL);
+	cr_assert_eq(PARSE(&o, err, "--bridge", "a", "--bridge", "b",
+	                   "--bridge", "c", "--bridge", "d", "--bridge", "e",
+	                   "--bridge", "f", "--bridge", "g", "--bridge", "h",
+	                   "--bridge", "i", "--bridge", "j", "--bridge", "k",
+	                   "--bridge", "l", "--bridge", "m", "--bridge", "n",
+	                   "--bridge", "o", "--bridge", "p", "--bridge", "q"),
+	             -EINVAL);
+	cr_assert(strstr(err, "--bridge: at most 16 bridges"), "%s", err);
+}
