@@ -123,14 +123,19 @@ static bool guard_under(const char *p, const char *dir)
 	       p[n] == '/' && p[n + 1] != '\0';
 }
 
-static bool guard_media_ok(const struct guard *g, const char *p)
+bool hv_guard_media_ok(const struct hv_guard_rules *rules, const char *path)
 {
 	size_t i;
 
-	for (i = 0; i < g->r->n_media_dirs; i++)
-		if (guard_under(p, g->r->media_dirs[i]))
+	for (i = 0; i < rules->n_media_dirs; i++)
+		if (guard_under(path, rules->media_dirs[i]))
 			return true;
 	return false;
+}
+
+static bool guard_media_ok(const struct guard *g, const char *p)
+{
+	return hv_guard_media_ok(g->r, p);
 }
 
 /* LOG_DIR/NAME-x or LOG_DIR/NAME.x: a file named after this domain. */

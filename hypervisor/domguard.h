@@ -40,6 +40,7 @@
 #ifndef SKYFERRY_HV_DOMGUARD_H
 #define SKYFERRY_HV_DOMGUARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "hypervisor/hv_error.h"
@@ -94,6 +95,9 @@ int hv_guard_emulators_parse(const char *xml, size_t len,
  * emulators (bridges: none, i.e. any).
  */
 void hv_guard_rules_default(struct hv_guard_rules *rules);
+
+/* path is a clean absolute path in one of rules' media directories. */
+bool hv_guard_media_ok(const struct hv_guard_rules *rules, const char *path);
 
 /*
  * Check len bytes of domain XML against rules. Returns 0, or -EPERM with

@@ -141,6 +141,7 @@ static int pl_check_disk(const struct hv_json_ctx *c, const struct hv_plan *p,
                          size_t i, bool sizes)
 {
 	const struct hv_plan_disk *d = &p->disks[i];
+	char shown[48];
 	uint64_t slack;
 	int rc;
 
@@ -153,6 +154,17 @@ static int pl_check_disk(const struct hv_json_ctx *c, const struct hv_plan *p,
 		    (unsigned long long)d->virtual_size);
 	if (sizes && !d->shared && d->virtual_size == 0)
 		return hv_json_fail(c, "disks[%zu].virtual_size is 0", i);
+	if (d->media[0] && !d->shared)
+		return hv_json_fail(c,
+		                    "disks[%zu].media is set on a disk that is "
+		                    "not shared",
+		                    i);
+	if (d->media[0] && !hv_path_is_clean(d->media, sizeof(d->media) - 1))
+		return hv_json_fail(
+		    c,
+		    "disks[%zu].media '%s' is not a clean "
+		    "absolute path",
+		    i, hv_error_quote(d->media, shown, sizeof(shown)));
 	/* qcow2 metadata can take a little more than the virtual size. */
 	slack = d->virtual_size / 8 + (1ull << 30);
 	if (d->allocation > d->virtual_size + slack)
@@ -231,6 +243,10 @@ static const char *const pl_plan_keys[] = {
 static const char *const pl_plan_disk_keys[] = { "target",       "format",
 	                                         "virtual_size", "allocation",
 	                                         "shared",       NULL };
+static const char *const pl_plan_media_keys[] = {
+	"target", "format", "virtual_size", "allocation", "shared",
+	"media",  NULL
+};
 
 /*
  * disks[i] must be an object with exactly keys; prefix gets its name
@@ -252,7 +268,11 @@ static int pl_read_disk(const struct hv_json_ctx *c, json_t *v, size_t i,
 	char prefix[32];
 	int rc;
 
-	rc = pl_disk_entry(c, v, i, pl_plan_disk_keys, prefix, sizeof(prefix));
+	bool media = json_is_object(v) && json_object_get(v, "media");
+
+	rc = pl_disk_entry(c, v, i,
+	                   media ? pl_plan_media_keys : pl_plan_disk_keys,
+	                   prefix, sizeof(prefix));
 	if (rc == 0)
 		rc = hv_json_get_str(c, v, prefix, "target", d->target,
 		                     sizeof(d->target));
@@ -267,6 +287,9 @@ static int pl_read_disk(const struct hv_json_ctx *c, json_t *v, size_t i,
 		    hv_json_get_u64(c, v, prefix, "allocation", &d->allocation);
 	if (rc == 0)
 		rc = hv_json_get_bool(c, v, prefix, "shared", &d->shared);
+	if (rc == 0 && media)
+		rc = hv_json_get_str(c, v, prefix, "media", d->media,
+		                     sizeof(d->media));
 	return rc;
 }
 
@@ -412,12 +435,19 @@ static json_t *pl_plan_json(const struct hv_plan *p)
 
 	for (i = 0; i < p->n_disks; i++) {
 		d = &p->disks[i];
-		hv_json_append(
-		    &disks,
+		json_t *disk =
 		    json_pack("{s:s, s:s, s:I, s:I, s:b}", "target", d->target,
 		              "format", d->format, "virtual_size",
 		              (json_int_t)d->virtual_size, "allocation",
-		              (json_int_t)d->allocation, "shared", d->shared));
+		              (json_int_t)d->allocation, "shared", d->shared);
+
+		if (disk && d->media[0] &&
+		    json_object_set_new(disk, "media", json_string(d->media)) <
+		        0) {
+			json_decref(disk);
+			disk = NULL;
+		}
+		hv_json_append(&disks, disk);
 	}
 	for (i = 0; i < p->n_nics; i++)
 		hv_json_append(&nics, json_string(p->nic_macs[i]));
@@ -476,6 +506,15 @@ int hv_plan_from_domain(const struct hv_domain *dom, struct hv_plan *plan,
 		snprintf(d->format, sizeof(d->format), "%s",
 		         src->format[0] ? src->format : "raw");
 		d->shared = src->readonly || src->shareable;
+		/* A read-only file (an ISO) the destination must hold too. */
+		if (src->readonly && !strcmp(src->type, "file") &&
+		    snprintf(d->media, sizeof(d->media), "%s", src->source) >=
+		        (int)sizeof(d->media))
+			return hv_json_fail(
+			    &c,
+			    "disk %s: the path of its medium is "
+			    "over %d bytes",
+			    d->target, HV_PLAN_MEDIA_MAX - 1);
 	}
 	for (i = 0; i < dom->n_nics && i < HV_MAX_NICS; i++)
 		memcpy(plan->nic_macs[i], dom->nics[i].mac, 18);

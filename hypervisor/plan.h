@@ -35,12 +35,19 @@
 #define HV_PLAN_PARALLEL_MAX 32
 #define HV_PLAN_CHECKS_MAX   16
 
+#define HV_PLAN_MEDIA_MAX 1024
+
 struct hv_plan_disk {
 	char target[32];       /* [a-z]+[0-9a-z]*, unique in the plan */
 	char format[16];       /* raw|qcow2 */
 	uint64_t virtual_size; /* bytes; > 0 unless shared */
 	uint64_t allocation;   /* bytes; <= virtual_size + 1/8 + 1 GiB */
 	bool shared;           /* shared storage: not copied */
+	/* A read-only medium (shared): the file the destination must hold
+	   at this clean absolute path, in its media directories; "" for any
+	   other disk. Sent only when set, so older receivers see the plan
+	   they knew. */
+	char media[HV_PLAN_MEDIA_MAX];
 };
 
 struct hv_plan {

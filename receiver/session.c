@@ -75,6 +75,22 @@ static void rcv_session_rpc_log(void *arg, const char *line)
 	        session->peer, line);
 }
 
+/* What this receiver lets a peer's VM use: its options over the defaults. */
+static void rcv_session_guard_rules(const struct rcv_session *session,
+                                    struct hv_guard_rules *rules)
+{
+	const struct rcv_opts *opts = session->srv->opts;
+
+	hv_guard_rules_default(rules);
+	if (opts->n_media_dirs) {
+		rules->media_dirs = opts->media_dirs;
+		rules->n_media_dirs = opts->n_media_dirs;
+	}
+	rules->bridges = opts->bridges;
+	rules->n_bridges = opts->n_bridges;
+	rules->name = session->plan.name;
+}
+
 /*
  * A definition the peer hands to our libvirt must be the planned VM, and
  * every host resource it names must be one this receiver chose or allows
@@ -85,7 +101,6 @@ static int rcv_session_check_xml(struct rcv_session *session, const char *what,
 {
 	struct hv_guard_disk disks[HV_MAX_DISKS];
 	struct hv_guard_emulators emus;
-	const struct rcv_opts *opts = session->srv->opts;
 	struct hv_guard_rules rules = { 0 };
 	struct hv_domain dom;
 	struct hv_error herr = { 0 };
@@ -112,14 +127,7 @@ static int rcv_session_check_xml(struct rcv_session *session, const char *what,
 		disks[i].target = session->answer.disks[i].target;
 		disks[i].path = session->answer.disks[i].path;
 	}
-	hv_guard_rules_default(&rules);
-	if (opts->n_media_dirs) {
-		rules.media_dirs = opts->media_dirs;
-		rules.n_media_dirs = opts->n_media_dirs;
-	}
-	rules.bridges = opts->bridges;
-	rules.n_bridges = opts->n_bridges;
-	rules.name = session->plan.name;
+	rcv_session_guard_rules(session, &rules);
 	rules.disks = disks;
 	rules.n_disks = session->answer.n_disks;
 	rules.emulators = emus.list;
@@ -436,6 +444,42 @@ int rcv_session_check_space(struct rcv_session *session, uint64_t need)
 	return 0;
 }
 
+/*
+ * A shared disk of the plan: a read-only medium (an ISO) that this host
+ * holds at the same path, in its media directories, or refused.
+ */
+static int rcv_session_check_media(struct rcv_session *session,
+                                   const struct hv_plan_disk *d)
+{
+	struct hv_guard_rules rules;
+	struct stat st;
+
+	if (!d->media[0])
+		return rcv_session_refuse(
+		    session,
+		    "disk %s is declared shared, but this receiver has no "
+		    "shared storage; copy it instead",
+		    d->target);
+	rcv_session_guard_rules(session, &rules);
+	if (!hv_guard_media_ok(&rules, d->media))
+		return rcv_session_refuse(
+		    session,
+		    "disk %s: its read-only medium %s is not in this host's "
+		    "media directories (--media-dir); eject it at the source, "
+		    "or keep a copy in a media directory at the same path on "
+		    "both hosts",
+		    d->target, d->media);
+	if (stat(d->media, &st) < 0 || !S_ISREG(st.st_mode))
+		return rcv_session_refuse(
+		    session,
+		    "disk %s: the read-only medium %s is not on this host; "
+		    "copy it there, or eject it at the source",
+		    d->target, d->media);
+	rcv_session_check_line(session, "disk %s: read-only medium %s is here",
+	                       d->target, d->media);
+	return 0;
+}
+
 /* Can this host take the planned VM? Fills check lines; -EPERM if not. */
 static int rcv_session_check_plan(struct rcv_session *session)
 {
@@ -450,12 +494,9 @@ static int rcv_session_check_plan(struct rcv_session *session)
 	if (rcv_server_claim(session->srv, session, plan->uuid, &terr) < 0)
 		return rcv_session_refuse(session, "%s", terr.msg);
 	for (i = 0; i < plan->n_disks; i++)
-		if (plan->disks[i].shared)
-			return rcv_session_refuse(
-			    session,
-			    "disk %s is declared shared, but this receiver "
-			    "has no shared storage; copy it instead",
-			    plan->disks[i].target);
+		if (plan->disks[i].shared &&
+		    rcv_session_check_media(session, &plan->disks[i]) < 0)
+			return -EPERM;
 	session->conn = hv_virt_open(session->srv->opts->libvirt_uri, &herr);
 	if (!session->conn)
 		return rcv_session_refuse(session, "%s", herr.msg);
@@ -495,7 +536,8 @@ static int rcv_session_check_plan(struct rcv_session *session)
 		                       rcv_mib(need_mem, a, sizeof(a)),
 		                       rcv_mib(free_mem, b, sizeof(b)));
 	for (i = 0; i < plan->n_disks; i++)
-		need_disk += plan->disks[i].allocation;
+		if (!plan->disks[i].shared)
+			need_disk += plan->disks[i].allocation;
 	need_disk += RCV_DISK_MARGIN;
 	if (rcv_session_check_space(session, need_disk) < 0)
 		rc = -EPERM;
@@ -530,6 +572,8 @@ static int rcv_session_make_disks(struct rcv_session *session)
 	for (i = 0; i < plan->n_disks; i++) {
 		struct hv_plan_answer_disk *d = &a->disks[a->n_disks];
 
+		if (plan->disks[i].shared)
+			continue; /* a medium this host holds: not copied */
 		snprintf(d->target, sizeof(d->target), "%s",
 		         plan->disks[i].target);
 		snprintf(d->format, sizeof(d->format), "%s",

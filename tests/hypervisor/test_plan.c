@@ -61,11 +61,12 @@ static void golden_plan_struct(struct hv_plan *p)
 	p->memory_kib = 262144;
 	p->vcpus = 1;
 	p->cpu_xml = strdup(CPU);
-	p->disks[0] = (struct hv_plan_disk){ "vda", "qcow2", 10ull << 30,
-		                             1536ull << 20, false };
-	p->disks[1] = (struct hv_plan_disk){ "vdb", "raw", 1ull << 30,
-		                             1ull << 30, false };
-	p->disks[2] = (struct hv_plan_disk){ "sdb", "raw", 0, 0, true };
+	p->disks[0] =
+	    (struct hv_plan_disk){ "vda",         "qcow2", 10ull << 30,
+		                   1536ull << 20, false,   "" };
+	p->disks[1] = (struct hv_plan_disk){ "vdb",      "raw", 1ull << 30,
+		                             1ull << 30, false, "" };
+	p->disks[2] = (struct hv_plan_disk){ "sdb", "raw", 0, 0, true, "" };
 	p->n_disks = 3;
 	strcpy(p->nic_macs[0], "52:54:00:5f:a1:0a");
 	p->n_nics = 1;
@@ -97,6 +98,7 @@ static void plan_assert_eq(const struct hv_plan *a, const struct hv_plan *b)
 		             b->disks[i].virtual_size);
 		cr_assert_eq(a->disks[i].allocation, b->disks[i].allocation);
 		cr_assert_eq(a->disks[i].shared, b->disks[i].shared);
+		cr_assert_str_eq(a->disks[i].media, b->disks[i].media);
 	}
 	cr_assert_eq(a->n_nics, b->n_nics);
 	for (i = 0; i < a->n_nics; i++)
@@ -407,6 +409,45 @@ Test(plan, decode_disks)
 	           "plan: disks has 33 entries, at most 32");
 }
 
+/* A read-only medium's path: optional, on a shared disk, clean. */
+Test(plan, media)
+{
+	struct hv_plan p, back;
+	struct hv_error err = { 0 };
+	char *json;
+
+	golden_plan_struct(&p);
+	snprintf(p.disks[2].media, sizeof(p.disks[2].media),
+	         "/var/lib/libvirt/boot/install.iso");
+	json = hv_plan_encode(&p, &err);
+	cr_assert_not_null(json, "%s", err.msg);
+	cr_assert(strstr(json, "\"shared\":true,\"media\":\"/var/lib/"
+	                       "libvirt/boot/install.iso\"}"),
+	          "%s", json);
+	cr_assert_eq(hv_plan_decode(json, strlen(json), &back, &err), 0, "%s",
+	             err.msg);
+	plan_assert_eq(&p, &back);
+	free(json);
+	hv_plan_clear(&back);
+	/* on a copied disk, or not a clean absolute path: refused */
+	strcpy(p.disks[0].media, "/var/lib/libvirt/boot/x.iso");
+	cr_assert_null(hv_plan_encode(&p, &err));
+	cr_assert(strstr(err.msg, "disks[0].media is set on a disk that is "
+	                          "not shared"),
+	          "%s", err.msg);
+	hv_plan_clear(&p);
+	expect_disk_key(2, "media", json_string("boot/x.iso"), -EPROTO,
+	                "disks[2].media 'boot/x.iso' is not a clean absolute "
+	                "path");
+	expect_disk_key(2, "media", json_string("/srv/../etc/shadow"), -EPROTO,
+	                "is not a clean absolute path");
+	expect_disk_key(0, "media", json_string("/srv/x.iso"), -EPROTO,
+	                "disks[0].media is set on a disk that is not shared");
+	expect_disk_key(2, "media", json_integer(1), -EPROTO, "disks[2].media");
+	expect_disk_key(2, "media", str_of('a', HV_PLAN_MEDIA_MAX), -EPROTO,
+	                "disks[2].media");
+}
+
 Test(plan, decode_max_disks_and_nics)
 {
 	json_t *disks = json_array(), *nics = json_array();
@@ -595,10 +636,15 @@ Test(plan, from_domain_disks)
 	cr_assert_eq(plan.n_disks, 3);
 	cr_assert_str_eq(plan.disks[0].target, "sda");
 	cr_assert_not(plan.disks[0].shared);
+	cr_assert_str_eq(plan.disks[0].media, "");
 	cr_assert_str_eq(plan.disks[1].target, "sdb");
 	cr_assert(plan.disks[1].shared);
+	/* the ISO: the destination must hold the same file */
+	cr_assert_str_eq(plan.disks[1].media,
+	                 "/srv/iso/debian-12.5.0-amd64-netinst.iso");
 	cr_assert_str_eq(plan.disks[2].target, "vdb");
 	cr_assert(plan.disks[2].shared);
+	cr_assert_str_eq(plan.disks[2].media, ""); /* writable, shareable */
 	cr_assert_eq(plan.vcpus, 4);
 	cr_assert_eq(plan.n_nics, 2);
 	cr_assert_str_eq(plan.nic_macs[1], "52:54:00:ab:cd:ef");
