@@ -95,17 +95,13 @@ static const struct {
 	{ VIR_DOMAIN_JOB_DOWNTIME, offsetof(struct hv_job, downtime_ms) },
 };
 
-int hv_job_sample(virDomainPtr dom, unsigned int flags, struct hv_job *job,
-                  struct hv_error *err)
+void hv_job_from_params(virTypedParameterPtr p, int n, int type,
+                        struct hv_job *job)
 {
-	virTypedParameterPtr p = NULL;
 	unsigned long long v, page_size = 0;
-	int n = 0, type = 0;
 	size_t i;
 
 	memset(job, 0, sizeof(*job));
-	if (virDomainGetJobStats(dom, &type, &p, &n, flags) < 0)
-		return hv_virt_error(err, -EIO, "job statistics");
 	job->type = type;
 	for (i = 0; i < sizeof(hv_job_fields) / sizeof(hv_job_fields[0]); i++)
 		if (virTypedParamsGetULLong(p, n, hv_job_fields[i].name, &v) ==
@@ -118,6 +114,18 @@ int hv_job_sample(virDomainPtr dom, unsigned int flags, struct hv_job *job,
 	virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE,
 	                        &page_size);
 	job->mem_dirty_rate *= page_size ? page_size : 4096u;
+}
+
+int hv_job_sample(virDomainPtr dom, unsigned int flags, struct hv_job *job,
+                  struct hv_error *err)
+{
+	virTypedParameterPtr p = NULL;
+	int n = 0, type = 0;
+
+	memset(job, 0, sizeof(*job));
+	if (virDomainGetJobStats(dom, &type, &p, &n, flags) < 0)
+		return hv_virt_error(err, -EIO, "job statistics");
+	hv_job_from_params(p, n, type, job);
 	virTypedParamsFree(p, n);
 	return 0;
 }

@@ -49,6 +49,13 @@ struct hv_job {
 	bool has_downtime;
 };
 
+/*
+ * Read libvirt's job statistics (of virDomainGetJobStats, or of a
+ * VIR_DOMAIN_EVENT_ID_JOB_COMPLETED event) into *job, of job type type.
+ */
+void hv_job_from_params(virTypedParameterPtr p, int n, int type,
+                        struct hv_job *job);
+
 /* Sample the current job (flags 0) or the completed one
  * (VIR_DOMAIN_JOB_STATS_COMPLETED). */
 int hv_job_sample(virDomainPtr dom, unsigned int flags, struct hv_job *job,

@@ -41,6 +41,7 @@
 #define MIG_ABORT_WAIT_MS  30000  /* an aborted job must end within this */
 #define MIG_ANSWER_WAIT_MS 120000 /* the receiver creates disks first */
 #define MIG_RESULT_WAIT_MS 30000
+#define MIG_JOB_EVENT_WAIT_MS 2000 /* the job-completed event, if late */
 
 static atomic_int mig_cancelled;
 
@@ -85,6 +86,13 @@ struct mig_run {
 	char reason[512]; /* why we stopped it, "" if we did not */
 	bool gave_up;
 	struct hv_job done_job; /* completed job statistics, if any */
+	/* The same, as libvirt's job-completed event brought them: the only
+	   copy left once a transient source is gone. */
+	pthread_mutex_t job_lock;
+	pthread_cond_t job_cond;
+	bool job_heard;
+	struct hv_job heard_job;
+	int job_cb;             /* its callback, -1 if none */
 	struct mig_net *net;    /* tunnels, if --net */
 };
 
@@ -363,6 +371,47 @@ static void mig_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event,
 	}
 }
 
+static void mig_on_job_completed(virConnectPtr conn, virDomainPtr dom,
+                                 virTypedParameterPtr params, int nparams,
+                                 void *opaque)
+{
+	struct mig_run *r = opaque;
+
+	(void)conn;
+	(void)dom;
+	pthread_mutex_lock(&r->job_lock);
+	hv_job_from_params(params, nparams, VIR_DOMAIN_JOB_COMPLETED,
+	                   &r->heard_job);
+	r->job_heard = true;
+	pthread_cond_broadcast(&r->job_cond);
+	pthread_mutex_unlock(&r->job_lock);
+}
+
+/* The job-completed event's statistics, waiting up to wait_ms for it. */
+static bool mig_heard_job(struct mig_run *r, unsigned int wait_ms,
+                          struct hv_job *job)
+{
+	struct timespec until;
+	bool heard;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->job_lock);
+	while (!r->job_heard &&
+	       pthread_cond_timedwait(&r->job_cond, &r->job_lock, &until) == 0)
+		;
+	heard = r->job_heard;
+	if (heard)
+		*job = r->heard_job;
+	pthread_mutex_unlock(&r->job_lock);
+	return heard;
+}
+
 static void mig_event_wake(int timer, void *opaque)
 {
 	(void)opaque;
@@ -628,6 +677,9 @@ static int mig_run_migration(struct mig_run *r)
 	cb = virConnectDomainEventRegisterAny(
 	    r->conn, r->dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 	    VIR_DOMAIN_EVENT_CALLBACK(mig_on_lifecycle), r, NULL);
+	r->job_cb = virConnectDomainEventRegisterAny(
+	    r->conn, r->dom, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
+	    VIR_DOMAIN_EVENT_CALLBACK(mig_on_job_completed), r, NULL);
 	mig_events_log(r->ev, "info", "migrating '%s' to %s", r->o->domain,
 	               r->o->to_host);
 	if (pthread_create(&r->thread, NULL, mig_migrate_main, r) != 0)
@@ -658,6 +710,9 @@ static int mig_commit(struct mig_run *r)
 	        0 &&
 	    job.has_downtime)
 		r->done_job = job;
+	else if (mig_heard_job(r, MIG_JOB_EVENT_WAIT_MS, &job) &&
+	         job.has_downtime)
+		r->done_job = job; /* a transient source: gone with its job */
 	if (mig_send_json(r, hv_ctl_msg_encode(&msg, &herr)) < 0 ||
 	    (len = tp_msg_recv(r->control_fd, &buf, MIG_RESULT_WAIT_MS, &err)) <
 	        0 ||
@@ -721,7 +776,11 @@ static void mig_cleanup(struct mig_run *r)
 
 int mig_migrate(const struct mig_opts *o)
 {
-	struct mig_run run = { .o = o, .control_fd = -1 };
+	struct mig_run run = { .o = o,
+		               .control_fd = -1,
+		               .job_lock = PTHREAD_MUTEX_INITIALIZER,
+		               .job_cond = PTHREAD_COND_INITIALIZER,
+		               .job_cb = -1 };
 	struct mig_run *r = &run;
 	enum mig_event_mode mode;
 	atomic_bool loop_stop = false;
@@ -803,6 +862,8 @@ int mig_migrate(const struct mig_opts *o)
 		mig_net_abort(r->net);
 	}
 out:
+	if (r->job_cb >= 0 && r->conn)
+		virConnectDomainEventDeregisterAny(r->conn, r->job_cb);
 	mig_cleanup(r);
 	if (loop_started) {
 		loop_stop = true;
