@@ -89,7 +89,6 @@ struct mig_run {
 	/* The same, as libvirt's job-completed event brought them: the only
 	   copy left once a transient source is gone. */
 	pthread_mutex_t job_lock;
-	pthread_cond_t job_cond;
 	bool job_heard;
 	struct hv_job heard_job;
 	int job_cb;             /* its callback, -1 if none */
@@ -383,7 +382,6 @@ static void mig_on_job_completed(virConnectPtr conn, virDomainPtr dom,
 	hv_job_from_params(params, nparams, VIR_DOMAIN_JOB_COMPLETED,
 	                   &r->heard_job);
 	r->job_heard = true;
-	pthread_cond_broadcast(&r->job_cond);
 	pthread_mutex_unlock(&r->job_lock);
 }
 
@@ -391,25 +389,21 @@ static void mig_on_job_completed(virConnectPtr conn, virDomainPtr dom,
 static bool mig_heard_job(struct mig_run *r, unsigned int wait_ms,
                           struct hv_job *job)
 {
-	struct timespec until;
+	const struct timespec step = { 0, 50 * 1000000L };
+	unsigned int waited = 0;
 	bool heard;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += wait_ms / 1000;
-	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
+	for (;;) {
+		pthread_mutex_lock(&r->job_lock);
+		heard = r->job_heard;
+		if (heard)
+			*job = r->heard_job;
+		pthread_mutex_unlock(&r->job_lock);
+		if (heard || waited >= wait_ms)
+			return heard;
+		nanosleep(&step, NULL);
+		waited += 50;
 	}
-	pthread_mutex_lock(&r->job_lock);
-	while (!r->job_heard &&
-	       pthread_cond_timedwait(&r->job_cond, &r->job_lock, &until) == 0)
-		;
-	heard = r->job_heard;
-	if (heard)
-		*job = r->heard_job;
-	pthread_mutex_unlock(&r->job_lock);
-	return heard;
 }
 
 static void mig_event_wake(int timer, void *opaque)
@@ -779,7 +773,6 @@ int mig_migrate(const struct mig_opts *o)
 	struct mig_run run = { .o = o,
 		               .control_fd = -1,
 		               .job_lock = PTHREAD_MUTEX_INITIALIZER,
-		               .job_cond = PTHREAD_COND_INITIALIZER,
 		               .job_cb = -1 };
 	struct mig_run *r = &run;
 	enum mig_event_mode mode;
