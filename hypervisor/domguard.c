@@ -151,6 +151,45 @@ static bool guard_log_ok(const struct guard *g, const char *p)
 	       (base[n] == '-' || base[n] == '.') && base[n + 1] != '\0';
 }
 
+/*
+ * LOG_DIR/X.log is libvirt's own log of a domain X: is X another domain
+ * of this host? Its name goes to owner.
+ */
+static bool guard_log_taken(const struct guard *g, const char *p, char *owner,
+                            size_t size)
+{
+	const char *base = strrchr(p, '/') + 1;
+	size_t n = strlen(base);
+
+	if (!g->r->name_taken || n <= 4 || strcmp(base + n - 4, ".log") ||
+	    n - 4 >= size)
+		return false;
+	memcpy(owner, base, n - 4);
+	owner[n - 4] = '\0';
+	return strcmp(owner, g->r->name) &&
+	       g->r->name_taken(g->r->name_arg, owner);
+}
+
+/* A file character device's output or log: ours, and nobody else's. */
+static int guard_log_file(struct guard *g, const xmlNode *n, const char *what,
+                          const char *p)
+{
+	char owner[256];
+
+	if (!guard_log_ok(g, p))
+		return guard_refuse(g, n,
+		                    "%s '%s': this host accepts %s/%s-* or "
+		                    "%s.* only",
+		                    what, p, g->r->log_dir, g->r->name,
+		                    g->r->name);
+	if (guard_log_taken(g, p, owner, sizeof(owner)))
+		return guard_refuse(g, n,
+		                    "%s '%s' is the log of this host's domain "
+		                    "'%s'; name the file after '%s' alone",
+		                    what, p, owner, g->r->name);
+	return 0;
+}
+
 static int guard_media_file(struct guard *g, const xmlNode *n, const char *what,
                             const char *p)
 {
@@ -406,13 +445,11 @@ static int guard_chardev_path(struct guard *g, const xmlNode *dev,
 	if (!path[0] || !strcmp(type, "pty"))
 		; /* libvirt picks it (a pty's path is only reported) */
 	else if (!strcmp(type, "file")) {
-		if (!guard_log_ok(g, (const char *)path))
-			rc = guard_refuse(
-			    g, src,
-			    "<%s type='file'> writes '%s': this host "
-			    "accepts %s/%s-* or %s.* only",
-			    guard_name(dev), (const char *)path, g->r->log_dir,
-			    g->r->name, g->r->name);
+		char what[64];
+
+		snprintf(what, sizeof(what), "<%s type='file'> writes",
+		         guard_name(dev));
+		rc = guard_log_file(g, src, what, (const char *)path);
 	} else if (!g->r->channel_dir ||
 	           !guard_under((const char *)path, g->r->channel_dir)) {
 		rc = guard_refuse(
@@ -466,14 +503,14 @@ static int guard_chardev(struct guard *g, const xmlNode *n)
 			if (!file)
 				rc = hv_error_set(g->err, -ENOMEM,
 				                  "domain XML: out of memory");
-			else if (file[0] &&
-			         !guard_log_ok(g, (const char *)file))
-				rc = guard_refuse(
-				    g, c,
-				    "<%s><log file='%s'>: this host accepts "
-				    "%s/%s-* or %s.* only",
-				    guard_name(n), (const char *)file,
-				    g->r->log_dir, g->r->name, g->r->name);
+			else if (file[0]) {
+				char what[64];
+
+				snprintf(what, sizeof(what), "<%s><log file=>",
+				         guard_name(n));
+				rc = guard_log_file(g, c, what,
+				                    (const char *)file);
+			}
 			xmlFree(file);
 			file = NULL;
 		}

@@ -17,7 +17,8 @@
  *   - <kernel>, <initrd>, <dtb>, <loader>, ACPI tables, <nvram template=>,
  *     fw_cfg files: files in the media directories;
  *   - <nvram>: NVRAM_DIR/NAME_VARS.fd, libvirt's own default;
- *   - file character devices and <log file=>: LOG_DIR/NAME-* or NAME.*;
+ *   - file character devices and <log file=>: LOG_DIR/NAME-* or NAME.*,
+ *     but not LOG_DIR/X.log of another domain X of this host;
  *     unix ones: under CHANNEL_DIR, or no path (libvirt makes one);
  *     pty, null, vc and SPICE ones; no tcp, udp, pipe or host device;
  *   - interfaces: bridge or network only, one of rules->bridges when
@@ -62,6 +63,10 @@ struct hv_guard_rules {
 	const char *const *bridges; /* bridges and networks interfaces may */
 	size_t n_bridges;           /* join; none: any */
 	const char *log_dir;        /* file character devices and logs */
+	/* Is name another domain of this host? Then LOG_DIR/name.log is its
+	   libvirt log, which the peer's VM may not write. NULL: not asked. */
+	bool (*name_taken)(void *arg, const char *name);
+	void *name_arg;
 	const char *nvram_dir;   /* <nvram>: NVRAM_DIR/NAME_VARS.fd */
 	const char *channel_dir; /* unix character devices */
 };

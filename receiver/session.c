@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libvirt/virterror.h>
+
 #include "hypervisor/image.h"
 #include "hypervisor/virt.h"
 #include "netcontinuity/netctl.h"
@@ -75,8 +77,25 @@ static void rcv_session_rpc_log(void *arg, const char *line)
 	        session->peer, line);
 }
 
+/* Is name a domain of this host's libvirt? */
+static bool rcv_session_name_taken(void *arg, const char *name)
+{
+	struct rcv_session *session = arg;
+	virDomainPtr d;
+
+	if (!session->conn)
+		return false;
+	d = virDomainLookupByName(session->conn, name);
+	if (!d) {
+		virResetLastError();
+		return false;
+	}
+	virDomainFree(d);
+	return true;
+}
+
 /* What this receiver lets a peer's VM use: its options over the defaults. */
-static void rcv_session_guard_rules(const struct rcv_session *session,
+static void rcv_session_guard_rules(struct rcv_session *session,
                                     struct hv_guard_rules *rules)
 {
 	const struct rcv_opts *opts = session->srv->opts;
@@ -89,6 +108,8 @@ static void rcv_session_guard_rules(const struct rcv_session *session,
 	rules->bridges = opts->bridges;
 	rules->n_bridges = opts->n_bridges;
 	rules->name = session->plan.name;
+	rules->name_taken = rcv_session_name_taken;
+	rules->name_arg = session;
 }
 
 /*

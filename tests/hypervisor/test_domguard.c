@@ -371,7 +371,7 @@ static const struct bad bads[] = {
 	  "writes '/var/log/libvirt/qemu/sfguest-/../" },
 	{ DEVICES, false,
 	  "<serial type='pty'><log file='/etc/cron.d/x'/></serial>",
-	  "<serial><log file='/etc/cron.d/x'>" },
+	  "<serial><log file=> '/etc/cron.d/x'" },
 	{ DEVICES, false,
 	  "<channel type='unix'><source mode='bind' path='/run/x.sock'/>"
 	  "<target type='virtio' name='x'/></channel>",
@@ -516,6 +516,51 @@ Test(domguard, bridges_when_given)
 	    -EPERM);
 	cr_assert(strstr(err.msg, "<interface type='network'> joins 'default'"),
 	          "%s", err.msg);
+}
+
+/* This host's other domains, for name_taken. */
+static bool taken(void *arg, const char *name)
+{
+	(void)arg;
+	return !strcmp(name, NAME "-db") || !strcmp(name, NAME);
+}
+
+/* LOG_DIR/X.log is libvirt's log of domain X: another's is refused. */
+Test(domguard, another_domains_log)
+{
+	struct hv_guard_rules r = rules();
+	struct hv_error err = { 0 };
+	char *xml;
+
+	r.name_taken = taken;
+	cr_assert_eq(hv_domguard_check(lab_guest, strlen(lab_guest), &r, &err),
+	             0, "%s", err.msg);
+	xml = mutate("<devices>\n",
+	             "<serial type='file'><source path='/var/log/libvirt/"
+	             "qemu/" NAME "-db.log'/></serial>",
+	             false);
+	cr_assert_eq(hv_domguard_check(xml, strlen(xml), &r, &err), -EPERM);
+	cr_assert(strstr(err.msg, "<serial type='file'> writes '/var/log/"
+	                          "libvirt/qemu/" NAME "-db.log' is the log of "
+	                          "this host's domain '" NAME "-db'"),
+	          "%s", err.msg);
+	free(xml);
+	/* its own name's log, and other names' files, are not asked about */
+	xml = mutate("<devices>\n",
+	             "<serial type='pty'><log file='/var/log/libvirt/qemu/" NAME
+	             "-web.log'/></serial>",
+	             false);
+	cr_assert_eq(hv_domguard_check(xml, strlen(xml), &r, &err), 0, "%s",
+	             err.msg);
+	free(xml);
+	r.name_taken = NULL;
+	xml = mutate("<devices>\n",
+	             "<serial type='file'><source path='/var/log/libvirt/"
+	             "qemu/" NAME "-db.log'/></serial>",
+	             false);
+	cr_assert_eq(hv_domguard_check(xml, strlen(xml), &r, &err), 0, "%s",
+	             err.msg);
+	free(xml);
 }
 
 /* libvirt's default disk type is file. */
