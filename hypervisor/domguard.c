@@ -22,6 +22,7 @@
 #include "hypervisor/domxml_priv.h"
 
 #define GUARD_MAX_DEPTH 64 /* libvirt's deepest elements are about 8 down */
+#define GUARD_PATH_MAX  4095
 
 static const char *const guard_media_default[] = {
 	"/var/lib/libvirt/boot", "/usr/share/OVMF",    "/usr/share/AAVMF",
@@ -92,26 +93,21 @@ static bool guard_in(const char *s, const char *const *list, size_t n)
 	return false;
 }
 
-/* Absolute, no "." or ".." component, no "//", no trailing "/". */
-static bool guard_clean_abs(const char *p)
+/* "A, B, C" (as much as fits), or "none", for messages. */
+static void guard_join(char *buf, size_t size, const char *const *list,
+                       size_t n)
 {
-	const char *c;
+	size_t i, used = 0;
+	int w;
 
-	if (p[0] != '/' || p[1] == '\0')
-		return false;
-	for (c = p; *c; c++) {
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			return false;
-		if (*c != '/')
-			continue;
-		if (c[1] == '/' || c[1] == '\0')
-			return false;
-		if (c[1] == '.' &&
-		    (c[2] == '/' || c[2] == '\0' ||
-		     (c[2] == '.' && (c[3] == '/' || c[3] == '\0'))))
-			return false;
+	snprintf(buf, size, "none");
+	for (i = 0; i < n && used < size; i++) {
+		w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+		             list[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
 	}
-	return true;
 }
 
 /* p is a clean absolute path strictly below directory dir. */
@@ -119,8 +115,8 @@ static bool guard_under(const char *p, const char *dir)
 {
 	size_t n = strlen(dir);
 
-	return dir[0] && guard_clean_abs(p) && !strncmp(p, dir, n) &&
-	       p[n] == '/' && p[n + 1] != '\0';
+	return dir[0] && hv_path_is_clean(p, GUARD_PATH_MAX) &&
+	       !strncmp(p, dir, n) && p[n] == '/' && p[n + 1] != '\0';
 }
 
 bool hv_guard_media_ok(const struct hv_guard_rules *rules, const char *path)
@@ -131,11 +127,6 @@ bool hv_guard_media_ok(const struct hv_guard_rules *rules, const char *path)
 		if (guard_under(path, rules->media_dirs[i]))
 			return true;
 	return false;
-}
-
-static bool guard_media_ok(const struct guard *g, const char *p)
-{
-	return hv_guard_media_ok(g->r, p);
 }
 
 /* LOG_DIR/NAME-x or LOG_DIR/NAME.x: a file named after this domain. */
@@ -193,7 +184,7 @@ static int guard_log_file(struct guard *g, const xmlNode *n, const char *what,
 static int guard_media_file(struct guard *g, const xmlNode *n, const char *what,
                             const char *p)
 {
-	if (guard_media_ok(g, p))
+	if (hv_guard_media_ok(g->r, p))
 		return 0;
 	return guard_refuse(g, n,
 	                    "%s '%s' is not a file in this host's media "
@@ -257,20 +248,13 @@ out:
 static int guard_emulator(struct guard *g, const xmlNode *n)
 {
 	xmlChar *text = xmlNodeGetContent(n);
-	char offers[256] = "none";
-	size_t i, used = 0;
-	int rc = 0, w;
+	char offers[256];
+	int rc = 0;
 
 	if (!text)
 		return hv_error_set(g->err, -ENOMEM,
 		                    "domain XML: out of memory");
-	for (i = 0; i < g->r->n_emulators && used < sizeof(offers); i++) {
-		w = snprintf(offers + used, sizeof(offers) - used, "%s%s",
-		             i ? ", " : "", g->r->emulators[i]);
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
+	guard_join(offers, sizeof(offers), g->r->emulators, g->r->n_emulators);
 	if (!guard_in((const char *)text, g->r->emulators, g->r->n_emulators))
 		rc = guard_refuse(g, n,
 		                  "<emulator> '%s' is not one this host's "
@@ -398,7 +382,7 @@ static int guard_disk(struct guard *g, const xmlNode *n)
 	want = guard_session_disk(g, (const char *)target);
 	if (want && !strcmp(want, (const char *)file))
 		goto out;
-	if (!want && readonly && guard_media_ok(g, (const char *)file))
+	if (!want && readonly && hv_guard_media_ok(g->r, (const char *)file))
 		goto out;
 	rc = guard_refuse(g, src,
 	                  "disk %s uses '%s', which this session did not "
@@ -830,23 +814,6 @@ static int guard_node(struct guard *g, const xmlNode *n, int depth)
 	return rc;
 }
 
-static void guard_media_list(struct guard *g)
-{
-	size_t i, used = 0;
-	int n;
-
-	g->media[0] = '\0';
-	for (i = 0; i < g->r->n_media_dirs && used < sizeof(g->media); i++) {
-		n = snprintf(g->media + used, sizeof(g->media) - used, "%s%s",
-		             i ? ", " : "", g->r->media_dirs[i]);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	if (!g->r->n_media_dirs)
-		snprintf(g->media, sizeof(g->media), "none");
-}
-
 static int guard_emulators_walk(const xmlNode *n, int depth,
                                 struct hv_guard_emulators *out,
                                 struct hv_error *err)
@@ -874,7 +841,7 @@ static int guard_emulators_walk(const xmlNode *n, int depth,
 		for (i = 0; i < out->n; i++)
 			if (!strcmp(out->path[i], (const char *)text))
 				break;
-		if (!guard_clean_abs((const char *)text) ||
+		if (!hv_path_is_clean((const char *)text, GUARD_PATH_MAX) ||
 		    xmlStrlen(text) >= (int)sizeof(out->path[0]))
 			rc = hv_error_set(
 			    err, -EINVAL,
@@ -946,7 +913,8 @@ int hv_domguard_check(const char *xml, size_t len,
 	if (!rules->name || !rules->name[0] || strchr(rules->name, '/'))
 		return hv_error_set(err, -EINVAL,
 		                    "domain guard: no usable domain name");
-	guard_media_list(&g);
+	guard_join(g.media, sizeof(g.media), rules->media_dirs,
+	           rules->n_media_dirs);
 	hv_xml_quiet_begin(&quiet);
 	rc = hv_xml_read(xml, len, &doc, err);
 	if (rc == 0)

@@ -34,9 +34,9 @@
  * attribute that names a host path (path, file, dir, dev, socket, ...) is
  * refused wherever it is not one of the places above.
  *
- * Paths are checked as text: absolute, clean (no "." or ".." component, no
- * "//", no trailing "/"), under the directory named. The check does not
- * touch the file system.
+ * Paths are checked as text: clean (hv_path_is_clean: absolute, components
+ * of letters, digits and "_.+-", no "." or ".."), under the directory
+ * named. The check does not touch the file system.
  */
 #ifndef SKYFERRY_HV_DOMGUARD_H
 #define SKYFERRY_HV_DOMGUARD_H

@@ -7,11 +7,14 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hypervisor/domxml.h"
+#include "netcontinuity/nc_addr.h"
 #include "receiver/config.h"
 #include "transport/tp_addr.h"
 
@@ -161,23 +164,14 @@ static bool parse_count(const char *s, unsigned long min, unsigned long max,
 	return errno == 0 && *end == '\0' && *out >= min && *out <= max;
 }
 
-/* Absolute, not "/", no "." or ".." component, no "//", no trailing "/". */
-static bool clean_abs_dir(const char *p)
+/* Append value to a list setting of at most max items. */
+static int list_add(const char **list, size_t *n, size_t max, const char *value,
+                    const char *items, char *err, size_t errlen)
 {
-	const char *c;
-
-	if (p[0] != '/' || p[1] == '\0')
-		return false;
-	for (c = p; *c; c++) {
-		if (*c != '/')
-			continue;
-		if (c[1] == '/' || c[1] == '\0' ||
-		    (c[1] == '.' &&
-		     (c[2] == '/' || c[2] == '\0' ||
-		      (c[2] == '.' && (c[3] == '/' || c[3] == '\0')))))
-			return false;
-	}
-	return true;
+	if (*n == max)
+		return fail(err, errlen, "at most %zu %s", max, items);
+	list[(*n)++] = value;
+	return 0;
 }
 
 int rcv_opts_set(struct rcv_opts *o, enum rcv_opt opt, const char *value,
@@ -215,37 +209,26 @@ int rcv_opts_set(struct rcv_opts *o, enum rcv_opt opt, const char *value,
 	case RCV_OPT_ALLOW:
 		if (*value == '\0')
 			return fail(err, errlen, "empty identity");
-		if (o->n_allow == RCV_MAX_ALLOW)
-			return fail(err, errlen, "at most %d identities",
-			            RCV_MAX_ALLOW);
-		o->allow[o->n_allow++] = value;
-		return 0;
+		return list_add(o->allow, &o->n_allow, RCV_MAX_ALLOW, value,
+		                "identities", err, errlen);
 	case RCV_OPT_MEDIA_DIR:
-		if (!clean_abs_dir(value))
+		if (!hv_path_is_clean(value, PATH_MAX - 1))
 			return fail(err, errlen,
 			            "'%s' is not a clean absolute directory "
 			            "(no '.', '..', '//' or trailing '/')",
 			            value);
-		if (o->n_media_dirs == RCV_MAX_LIST)
-			return fail(err, errlen, "at most %d directories",
-			            RCV_MAX_LIST);
-		o->media_dirs[o->n_media_dirs++] = value;
-		return 0;
+		return list_add(o->media_dirs, &o->n_media_dirs, RCV_MAX_LIST,
+		                value, "directories", err, errlen);
 	case RCV_OPT_BRIDGE:
-		if (*value == '\0' || strlen(value) > 15 ||
-		    strspn(value,
-		           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
-		           "TUVWXYZ0123456789-_.") != strlen(value))
+		if (!nc_ifname_valid(value))
 			return fail(
 			    err, errlen,
-			    "'%s' is not a bridge or network name (1 to "
-			    "15 letters, digits, '-', '_' or '.')",
+			    "'%s' is not a bridge or network name (1 "
+			    "to 15 printable characters, no '/', ':' or "
+			    "'%%')",
 			    value);
-		if (o->n_bridges == RCV_MAX_LIST)
-			return fail(err, errlen, "at most %d bridges",
-			            RCV_MAX_LIST);
-		o->bridges[o->n_bridges++] = value;
-		return 0;
+		return list_add(o->bridges, &o->n_bridges, RCV_MAX_LIST, value,
+		                "bridges", err, errlen);
 	case RCV_OPT_MAX_SESSIONS:
 		if (!parse_count(value, 1, 64, &v))
 			return fail(err, errlen,
