@@ -147,7 +147,8 @@ FUZZ_SECONDS ?= 60
 
 $(B)/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZCC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -Itests/guest -c -o $@ $<
+	$(FUZZCC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -Itests/guest -MMD -MP \
+		-c -o $@ $<
 
 $(B)/fuzz/%: $(B)/fuzzobj/tests/%.o $(FUZZ_LIB_OBJS)
 	@mkdir -p $(@D)
