@@ -111,6 +111,15 @@ static bool mig_sample_in_disks(const struct mig_sample *s)
 	       !s->postcopy_active;
 }
 
+/*
+ * libvirt has a job but no totals yet: the destination is being prepared
+ * (its QEMU started, the disk mirrors set up) and nothing moves but RPCs.
+ */
+static bool mig_sample_starting(const struct mig_sample *s)
+{
+	return s->mem_total == 0 && s->disk_total == 0 && !s->postcopy_active;
+}
+
 /* RAM not yet sent in this pass; all of it before memory starts. */
 static uint64_t mig_sample_mem_left(const struct mig_sample *s)
 {
@@ -151,7 +160,8 @@ static void mig_policy_observe(struct mig_policy *p, const struct mig_sample *s)
 		dt_ms = s->t_ms - p->prev.t_ms;
 	dt_s = dt_ms / 1000.0;
 
-	rate = mig_policy_rate_now(p, s, dt_s);
+	/* The RPCs of the start would seed the rate far too low. */
+	rate = mig_sample_starting(s) ? 0 : mig_policy_rate_now(p, s, dt_s);
 	if (rate > 0)
 		mig_ewma_add(&p->rate, rate, dt_s);
 
@@ -262,6 +272,8 @@ static void mig_policy_predict(const struct mig_model *m,
 		pred->percent = 0;
 	if (s->postcopy_active)
 		pred->phase = "postcopy";
+	else if (mig_sample_starting(s))
+		pred->phase = "starting";
 	else if (m->disks)
 		pred->phase = "disks";
 	else if (m->known && m->downtime_ms <= m->limit_ms)

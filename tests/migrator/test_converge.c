@@ -584,6 +584,37 @@ Test(converge, disk_phase_prediction)
 	mig_policy_free(f.p);
 }
 
+/*
+ * Before libvirt has totals, the destination is being prepared: the phase
+ * says so (it once said "switchover"), and the trickle of RPCs does not
+ * seed the rate (it once made the first ETA 65 s on a 12 MB/s link).
+ */
+Test(converge, starting_before_libvirt_has_totals)
+{
+	struct feeder f;
+
+	feeder_init(&f, 1000, 0, false, 0);
+	memset(&f.s, 0, sizeof(f.s));
+	f.s.downtime_limit_ms = 300;
+	for (f.s.t_ms = 1000; f.s.t_ms <= 3000; f.s.t_ms += 500) {
+		f.s.wire_bps = 9954;
+		feed_one(&f);
+		cr_assert_str_eq(f.pred.phase, "starting");
+		cr_assert_not(f.pred.known);
+		cr_assert_float_eq(f.pred.percent, 0.0, 1e-9);
+		cr_assert_eq(f.d.kind, MIG_DECIDE_NONE);
+	}
+	f.s.mem_total = 1000000000;
+	f.s.disk_total = 4000000000;
+	f.s.disk_processed = 3000000000;
+	f.s.disk_remaining = 1000000000;
+	f.s.wire_bps = 12000000;
+	feed_one(&f);
+	cr_assert_str_eq(f.pred.phase, "disks");
+	cr_assert_float_eq(f.pred.rate_bps, 12e6, 1);
+	mig_policy_free(f.p);
+}
+
 Test(converge, raise_when_qemu_does_not_switch)
 {
 	struct feeder f;
