@@ -84,6 +84,51 @@ static int pl_check_identity(const struct hv_json_ctx *c,
 	return 0;
 }
 
+/*
+ * A resume limit, when set (or sent: 0 means "not asked", so it is not
+ * sent), is HV_PLAN_RESUME_MIN_MS..MAX_MS.
+ */
+static int pl_check_resume(const struct hv_json_ctx *c, unsigned int ms,
+                           bool sent)
+{
+	if ((ms || sent) &&
+	    (ms < HV_PLAN_RESUME_MIN_MS || ms > HV_PLAN_RESUME_MAX_MS))
+		return hv_json_fail(c, "resume_timeout_ms %u is not %u..%u", ms,
+		                    HV_PLAN_RESUME_MIN_MS,
+		                    HV_PLAN_RESUME_MAX_MS);
+	return 0;
+}
+
+static int pl_read_resume(const struct hv_json_ctx *c, json_t *root,
+                          unsigned int *ms)
+{
+	int rc = hv_json_get_uint(c, root, "", "resume_timeout_ms", ms);
+
+	return rc < 0 ? rc : pl_check_resume(c, *ms, true);
+}
+
+/*
+ * root has exactly keys, plus opt if root has it; *has says whether. Keys
+ * a peer may leave out are sent only when set, so older peers, which
+ * refuse unknown keys, see the messages they knew.
+ */
+static int pl_keys_opt(const struct hv_json_ctx *c, json_t *root,
+                       const char *const *keys, const char *opt, bool *has)
+{
+	const char *all[24];
+	size_t n = 0;
+
+	*has = json_object_get(root, opt) != NULL;
+	while (keys[n] && n < sizeof(all) / sizeof(all[0]) - 2) {
+		all[n] = keys[n];
+		n++;
+	}
+	if (*has)
+		all[n++] = opt;
+	all[n] = NULL;
+	return hv_json_keys(c, root, "", all);
+}
+
 static int pl_check_resources(const struct hv_json_ctx *c,
                               const struct hv_plan *p)
 {
@@ -106,10 +151,11 @@ static int pl_check_resources(const struct hv_json_ctx *c,
 	if (p->parallel < 1 || p->parallel > HV_PLAN_PARALLEL_MAX)
 		return hv_json_fail(c, "parallel %u is not 1..%d", p->parallel,
 		                    HV_PLAN_PARALLEL_MAX);
-	return 0;
+	return pl_check_resume(c, p->resume_timeout_ms, false);
 }
 
 /* Disk i of the plan; sizes=false skips "a copied disk has a size". */
+
 /*
  * disks[i].target and .format, in a plan or an answer: well formed, and the
  * target not used by disks[0..i-1], whose targets lie stride bytes apart.
@@ -337,10 +383,11 @@ static int pl_read_lists(const struct hv_json_ctx *c, json_t *root,
 static int pl_read_plan(const struct hv_json_ctx *c, json_t *root,
                         struct hv_plan *p)
 {
+	bool resume;
 	int rc;
 
 	p->version = HV_PLAN_VERSION;
-	rc = hv_json_keys(c, root, "", pl_plan_keys);
+	rc = pl_keys_opt(c, root, pl_plan_keys, "resume_timeout_ms", &resume);
 	if (rc == 0)
 		rc = hv_json_get_str(c, root, "", "name", p->name,
 		                     sizeof(p->name));
@@ -376,6 +423,8 @@ static int pl_read_plan(const struct hv_json_ctx *c, json_t *root,
 		rc = hv_json_get_bool(c, root, "", "dry_run", &p->dry_run);
 	if (rc == 0)
 		rc = hv_json_get_uint(c, root, "", "parallel", &p->parallel);
+	if (rc == 0 && resume)
+		rc = pl_read_resume(c, root, &p->resume_timeout_ms);
 	return rc;
 }
 
@@ -427,6 +476,17 @@ void hv_plan_clear(struct hv_plan *plan)
 
 /* ----- writing JSON ----- */
 
+/* Set obj's key to v unless v is 0 (a key a peer may leave out). */
+static json_t *pl_set_opt_uint(json_t *obj, const char *key, unsigned int v)
+{
+	if (obj && v &&
+	    json_object_set_new(obj, key, json_integer((json_int_t)v)) < 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
 static json_t *pl_plan_json(const struct hv_plan *p)
 {
 	json_t *disks = json_array(), *nics = json_array();
@@ -456,16 +516,18 @@ static json_t *pl_plan_json(const struct hv_plan *p)
 		json_decref(nics);
 		return NULL;
 	}
-	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:s?, "
-	                 "s:o, s:o, s:b, s:b, s:b, s:b, s:i}",
-	                 "type", "plan", "version", (int)p->version, "name",
-	                 p->name, "uuid", p->uuid, "virt_type", p->virt_type,
-	                 "arch", p->arch, "machine", p->machine, "memory_kib",
-	                 (json_int_t)p->memory_kib, "vcpus", (int)p->vcpus,
-	                 "cpu_xml", p->cpu_xml, "disks", disks, "nics", nics,
-	                 "persistent", p->persistent, "undefine_source",
-	                 p->undefine_source, "postcopy", p->postcopy, "dry_run",
-	                 p->dry_run, "parallel", (int)p->parallel);
+	return pl_set_opt_uint(
+	    json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:s?, "
+	              "s:o, s:o, s:b, s:b, s:b, s:b, s:i}",
+	              "type", "plan", "version", (int)p->version, "name",
+	              p->name, "uuid", p->uuid, "virt_type", p->virt_type,
+	              "arch", p->arch, "machine", p->machine, "memory_kib",
+	              (json_int_t)p->memory_kib, "vcpus", (int)p->vcpus,
+	              "cpu_xml", p->cpu_xml, "disks", disks, "nics", nics,
+	              "persistent", p->persistent, "undefine_source",
+	              p->undefine_source, "postcopy", p->postcopy, "dry_run",
+	              p->dry_run, "parallel", (int)p->parallel),
+	    "resume_timeout_ms", p->resume_timeout_ms);
 }
 
 char *hv_plan_encode(const struct hv_plan *plan, struct hv_error *err)
@@ -581,6 +643,9 @@ static int pl_check_answer(const struct hv_json_ctx *c,
 		    a->n_checks, a->n_disks, HV_PLAN_CHECKS_MAX, HV_MAX_DISKS);
 	if (!a->ok)
 		return 0;
+	rc = pl_check_resume(c, a->resume_timeout_ms, false);
+	if (rc < 0)
+		return rc;
 	if (a->session_dir[0] &&
 	    !hv_path_is_clean(a->session_dir, sizeof(a->session_dir) - 1))
 		return hv_json_fail(
@@ -597,10 +662,9 @@ static int pl_check_answer_sent(const struct hv_json_ctx *c,
 {
 	size_t i;
 
-	if (!a->ok && (a->session_dir[0] || a->n_disks))
-		return hv_json_fail(c,
-		                    "ok is false but session_dir or disks are "
-		                    "set");
+	if (!a->ok && (a->session_dir[0] || a->n_disks || a->resume_timeout_ms))
+		return hv_json_fail(c, "ok is false but session_dir, disks or "
+		                       "resume_timeout_ms are set");
 	if (!hv_json_text_ok(a->error, false))
 		return hv_json_fail(c,
 		                    "error has a control character or is not "
@@ -640,10 +704,11 @@ static int pl_read_answer(const struct hv_json_ctx *c, json_t *root,
 {
 	char name[32];
 	json_t *arr;
+	bool resume;
 	size_t i;
 	int rc;
 
-	rc = hv_json_keys(c, root, "", pl_answer_keys);
+	rc = pl_keys_opt(c, root, pl_answer_keys, "resume_timeout_ms", &resume);
 	if (rc == 0)
 		rc = hv_json_get_bool(c, root, "", "ok", &a->ok);
 	if (rc == 0)
@@ -666,6 +731,8 @@ static int pl_read_answer(const struct hv_json_ctx *c, json_t *root,
 	for (i = 0; rc == 0 && i < a->n_disks; i++)
 		rc = pl_read_answer_disk(c, json_array_get(arr, i), i,
 		                         &a->disks[i]);
+	if (rc == 0 && resume)
+		rc = pl_read_resume(c, root, &a->resume_timeout_ms);
 	return rc;
 }
 
@@ -694,7 +761,7 @@ int hv_plan_answer_decode(const char *buf, size_t len, struct hv_plan_answer *a,
 	return rc;
 }
 
-/* A refusal carries no session directory and no disks. */
+/* A refusal carries no session directory, no disks and no resume limit. */
 static json_t *pl_answer_json(const struct hv_plan_answer *a)
 {
 	json_t *checks = json_array(), *disks = json_array();
@@ -714,11 +781,13 @@ static json_t *pl_answer_json(const struct hv_plan_answer *a)
 		json_decref(disks);
 		return NULL;
 	}
-	return json_pack("{s:s, s:i, s:b, s:o, s:o, s:s, s:o}", "type",
-	                 "answer", "version", HV_PLAN_VERSION, "ok", a->ok,
-	                 "error", hv_json_text_json(a->error), "checks", checks,
-	                 "session_dir", a->ok ? a->session_dir : "", "disks",
-	                 disks);
+	return pl_set_opt_uint(
+	    json_pack("{s:s, s:i, s:b, s:o, s:o, s:s, s:o}", "type", "answer",
+	              "version", HV_PLAN_VERSION, "ok", a->ok, "error",
+	              hv_json_text_json(a->error), "checks", checks,
+	              "session_dir", a->ok ? a->session_dir : "", "disks",
+	              disks),
+	    "resume_timeout_ms", a->ok ? a->resume_timeout_ms : 0);
 }
 
 /*

@@ -37,6 +37,10 @@
 
 #define HV_PLAN_MEDIA_MAX 1024
 
+/* resume_timeout_ms, when sent: 1 s .. 1 day */
+#define HV_PLAN_RESUME_MIN_MS 1000u
+#define HV_PLAN_RESUME_MAX_MS (24u * 3600u * 1000u)
+
 struct hv_plan_disk {
 	char target[32];       /* [a-z]+[0-9a-z]*, unique in the plan */
 	char format[16];       /* raw|qcow2 */
@@ -66,6 +70,10 @@ struct hv_plan {
 	size_t n_nics;
 	bool persistent, undefine_source, postcopy, dry_run;
 	unsigned int parallel; /* 1..HV_PLAN_PARALLEL_MAX connections */
+	/* The longest WAN outage the migrator rides out (transport resume
+	   limit), HV_PLAN_RESUME_MIN_MS..MAX_MS; 0: not asked. Sent only
+	   when set, as media. */
+	unsigned int resume_timeout_ms;
 };
 
 struct hv_plan_answer_disk {
@@ -88,6 +96,10 @@ struct hv_plan_answer {
 	                          dry run; not sent when !ok */
 	struct hv_plan_answer_disk disks[HV_MAX_DISKS]; /* not sent when !ok */
 	size_t n_disks;
+	/* The resume limit the receiver holds this session to, when the
+	   plan asked for one: at most what it asked; 0: not said (not sent,
+	   and not sent when !ok). */
+	unsigned int resume_timeout_ms;
 };
 
 /* After the plan: {"type":"commit"}, {"type":"abort","reason":...},

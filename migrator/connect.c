@@ -33,6 +33,8 @@ struct tp_session *mig_connect_session(const struct mig_opts *o,
 		conf.dead_ms = o->keepalive_timeout_ms;
 		conf.keepalive_ms = o->keepalive_timeout_ms / 4;
 	}
+	if (o->resume_timeout_ms)
+		conf.resume_timeout_ms = o->resume_timeout_ms;
 	if (o->bandwidth_bps)
 		conf.rate_cap_bps = o->bandwidth_bps * 8u;
 	*exit_code = MIG_EXIT_USAGE;

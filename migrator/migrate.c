@@ -264,6 +264,7 @@ static int mig_local(struct mig_run *r)
 	r->plan.postcopy = o->postcopy;
 	r->plan.dry_run = o->dry_run;
 	r->plan.parallel = o->parallel ? o->parallel : 1;
+	r->plan.resume_timeout_ms = o->resume_timeout_ms;
 	if (hv_plan_check(&r->plan, &herr) < 0)
 		return mig_fail(r, MIG_EXIT_PREFLIGHT, "%s", herr.msg);
 	if (mig_net_new(o, &r->hdom, r->ev, &r->net, why, sizeof(why)) < 0)
@@ -309,6 +310,29 @@ static void mig_print_checks(struct mig_run *r)
 		               r->answer.checks[i]);
 }
 
+/*
+ * The receiver holds the session through outages of at most what it
+ * granted; waiting longer here would only find the session gone.
+ */
+static void mig_resume_granted(struct mig_run *r)
+{
+	unsigned int asked = r->plan.resume_timeout_ms;
+	unsigned int granted = r->answer.resume_timeout_ms;
+
+	if (!asked)
+		return;
+	if (!granted)
+		granted = TP_DEFAULT_RESUME_MS; /* it said nothing */
+	if (granted >= asked)
+		return;
+	tp_session_set_resume_timeout(r->tp, granted);
+	mig_events_log(r->ev, "warn",
+	               "the receiver rides out WAN outages of at most %u s "
+	               "(its --max-resume-timeout), not the %u s asked; a "
+	               "longer one fails the migration",
+	               granted / 1000, asked / 1000);
+}
+
 static int mig_plan(struct mig_run *r)
 {
 	char why[512];
@@ -341,6 +365,7 @@ static int mig_plan(struct mig_run *r)
 		return mig_fail(r, MIG_EXIT_PREFLIGHT,
 		                "the receiver refused the plan: %s",
 		                r->answer.error);
+	mig_resume_granted(r);
 	if (r->o->dry_run)
 		return 0;
 	if (hv_plan_answer_match(&r->plan, &r->answer, &herr) < 0)

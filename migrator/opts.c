@@ -65,6 +65,10 @@ static const char usage_migrate[] =
 	"                              CN; default: HOST of --to)\n"
 	"      --keepalive-timeout MS  a WAN connection silent this long is\n"
 	"                              re-established (default 5000)\n"
+	"      --resume-timeout S      ride out WAN outages of up to S s\n"
+	"                              (default 30; the receiver may allow\n"
+	"                              less, see its --max-resume-timeout);\n"
+	"                              a longer one fails the migration\n"
 	"what moves:\n"
 	"      --shared-disk TARGET    disk TARGET (e.g. vdb) is on shared\n"
 	"                              storage: do not copy it (repeatable)\n"
@@ -249,6 +253,7 @@ enum {
 	OPT_SHARED_DISK,
 	OPT_PERSISTENT,
 	OPT_UNDEFINE_SOURCE,
+	OPT_RESUME_TIMEOUT,
 	OPT_MAX_DOWNTIME,
 	OPT_BANDWIDTH,
 	OPT_COMPLETION_TIMEOUT,
@@ -295,6 +300,7 @@ static const struct option migrate_longopts[] = {
 	{ "shared-disk", required_argument, NULL, OPT_SHARED_DISK },
 	{ "persistent", no_argument, NULL, OPT_PERSISTENT },
 	{ "undefine-source", no_argument, NULL, OPT_UNDEFINE_SOURCE },
+	{ "resume-timeout", required_argument, NULL, OPT_RESUME_TIMEOUT },
 	{ "max-downtime", required_argument, NULL, OPT_MAX_DOWNTIME },
 	{ "bandwidth", required_argument, NULL, OPT_BANDWIDTH },
 	{ "completion-timeout", required_argument, NULL,
@@ -598,6 +604,14 @@ static int migrate_opt(struct mig_opts *o, int c, const char *name,
 				    optarg);
 		o->keepalive_timeout_ms = (uint32_t)v;
 		return 0;
+	case OPT_RESUME_TIMEOUT:
+		if (parse_u64(optarg, 1, 86400, &v) < 0)
+			return fail(err, errlen,
+				    "--resume-timeout: bad value '%s': "
+				    "expected seconds from 1 to 86400",
+				    optarg);
+		o->resume_timeout_ms = (uint32_t)v * 1000u;
+		return 0;
 	case OPT_MAX_DOWNTIME:
 		if (parse_u64(optarg, 1, 600000, &v) < 0)
 			return fail(err, errlen,
@@ -738,12 +752,13 @@ static int parse_migrate(struct mig_opts *o, int argc, char **argv,
 		return fail(err, errlen,
 			    "migrate: --disk-format, --force-off and "
 			    "--no-start need --mode cold or warm");
-	if (o->mode != MIG_MODE_LIVE && (o->n_nets || o->postcopy ||
-					 o->parallel || o->auto_converge))
+	if (o->mode != MIG_MODE_LIVE &&
+	    (o->n_nets || o->postcopy || o->parallel || o->auto_converge ||
+	     o->resume_timeout_ms))
 		return fail(err, errlen,
-			    "migrate: --net, --postcopy, --parallel and "
-			    "--auto-converge are for live migration, not "
-			    "--mode %s",
+			    "migrate: --net, --postcopy, --parallel, "
+			    "--auto-converge and --resume-timeout are for live "
+			    "migration, not --mode %s",
 			    o->mode == MIG_MODE_COLD ? "cold" : "warm");
 	return 0;
 }

@@ -71,6 +71,7 @@ struct mig_opts {
 	const char *ca;
 	const char *psk;	 /* path of the PSK file */
 	uint32_t keepalive_timeout_ms; /* 0: the transport's default */
+	uint32_t resume_timeout_ms;    /* 0: the transport's default */
 	const char *peer_id;	 /* expected receiver identity, NULL: to_host */
 	const char *shared_disks[MIG_MAX_SHARED_DISKS];
 	size_t n_shared_disks;

@@ -48,6 +48,10 @@ static const char usage[] =
     "                             and the firmware packages' directories)\n"
     "      --bridge NAME          a bridge or libvirt network a migrated\n"
     "                             VM may join (repeatable; default: any)\n"
+    "      --max-resume-timeout S the longest WAN outage a session is held\n"
+    "                             through when its migrator asks for more\n"
+    "                             than 30 s (--resume-timeout; default 600,\n"
+    "                             1 to 86400)\n"
     "      --syslog               log to syslog instead of stderr\n"
     "  -v, --verbose              more log detail (repeatable)\n"
     "  -h, --help                 this help\n"
@@ -101,6 +105,8 @@ static const struct option longopts[] = {
 	  OPT_BASE + RCV_OPT_TUNNEL_LOCAL },
 	{ "media-dir", required_argument, NULL, OPT_BASE + RCV_OPT_MEDIA_DIR },
 	{ "bridge", required_argument, NULL, OPT_BASE + RCV_OPT_BRIDGE },
+	{ "max-resume-timeout", required_argument, NULL,
+	  OPT_BASE + RCV_OPT_MAX_RESUME_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -122,6 +128,7 @@ void rcv_opts_init(struct rcv_opts *o)
 	o->listen_port = TP_DEFAULT_PORT;
 	o->libvirt_uri = "qemu:///system";
 	o->max_sessions = 4;
+	o->max_resume_timeout_ms = RCV_DEFAULT_MAX_RESUME_S * 1000u;
 }
 
 /* The const char * member that holds string setting opt, or NULL. */
@@ -234,6 +241,14 @@ int rcv_opts_set(struct rcv_opts *o, enum rcv_opt opt, const char *value,
 			return fail(err, errlen,
 			            "bad count '%s': expected 1 to 64", value);
 		o->max_sessions = (uint32_t)v;
+		return 0;
+	case RCV_OPT_MAX_RESUME_TIMEOUT:
+		if (!parse_count(value, 1, 86400, &v))
+			return fail(
+			    err, errlen,
+			    "bad time '%s': expected 1 to 86400 seconds",
+			    value);
+		o->max_resume_timeout_ms = (uint32_t)v * 1000u;
 		return 0;
 	case RCV_OPT_VERBOSE:
 		if (!parse_count(value, 0, 3, &v))

@@ -26,6 +26,8 @@ enum rcv_cmd {
 #define RCV_MAX_ALLOW 64
 #define RCV_MAX_LIST  16 /* --media-dir, --bridge */
 
+#define RCV_DEFAULT_MAX_RESUME_S 600 /* --max-resume-timeout */
+
 /* Room for the strings a config file supplies (see receiver/config.h). */
 #define RCV_OPTS_STRINGS_MAX (64 * 1024)
 
@@ -47,6 +49,7 @@ enum rcv_opt {
 	RCV_OPT_TUNNEL_LOCAL,
 	RCV_OPT_MEDIA_DIR,
 	RCV_OPT_BRIDGE,
+	RCV_OPT_MAX_RESUME_TIMEOUT,
 	RCV_OPT_COUNT,
 };
 
@@ -78,6 +81,9 @@ struct rcv_opts {
 	bool syslog;
 	int verbose;
 	uint32_t max_sessions;
+	/* The longest WAN outage a session is held through when its
+	   migrator asks for a longer one than the transport's default. */
+	uint32_t max_resume_timeout_ms;
 	/* RCV_OPT_BIT()s of the settings the command line gave. */
 	uint32_t from_argv;
 	/* Owned storage for strings that do not point into argv. */
@@ -88,7 +94,10 @@ struct rcv_opts {
 /* The long option name of opt ("storage-dir"), which is also its config key. */
 const char *rcv_opt_name(enum rcv_opt opt);
 
-/* Reset *o to the defaults: nothing set, port 4870, qemu:///system, 4. */
+/*
+ * Reset *o to the defaults: nothing set, port 4870, qemu:///system, 4
+ * sessions, RCV_DEFAULT_MAX_RESUME_S.
+ */
 void rcv_opts_init(struct rcv_opts *o);
 
 /*

@@ -195,7 +195,8 @@ struct rcv_rpc_policy {
 /*
  * Pump bytes between client_fd (the remote peer, via the transport) and
  * daemon_fd (local libvirtd), both stream sockets, until either side closes
- * or errs. Daemon -> client bytes pass unchanged; error replies are put in
+ * or errs. Daemon -> client bytes pass unchanged, but for the daemon's
+ * keepalive PINGs, which the relay answers itself; error replies are put in
  * only between whole messages. Client -> daemon is parsed message by
  * message: allowed CALLs (after policy->check) and keepalive MESSAGEs pass,
  * any other CALL gets an error reply and is not forwarded, and any other

@@ -11,7 +11,12 @@
  *
  * Daemon -> client bytes pass as they come, but the relay follows their
  * message boundaries, so that an error reply it makes up is put in the
- * client's stream only between two daemon messages.
+ * client's stream only between two daemon messages. It holds back each
+ * daemon message's header until it is whole: the daemon's keepalive PINGs
+ * are answered here and not passed on, so that libvirtd does not drop the
+ * connection, and kill an incoming migration, while the WAN is down. The
+ * transport watches the peer instead, and gives up after its resume limit;
+ * the relay's end then closes, and libvirtd cleans up as for any client.
  *
  * Every queue is bounded: a side is read only while what it would add to
  * stays under RELAY_QUEUE_HIGH, plus one gathered message of at most
@@ -98,9 +103,9 @@ struct relay {
 	char why[RELAY_LINE_MAX];
 
 	/* daemon -> client boundary tracker */
-	uint8_t len_word[4];
-	size_t len_fill;
-	size_t daemon_left; /* bytes of the daemon's message to come */
+	uint8_t dhdr[RCV_RPC_HDR_LEN]; /* the header being read */
+	size_t dhdr_fill;
+	size_t daemon_left; /* body bytes of the daemon's message to come */
 
 	struct relay_queue to_daemon;
 	struct relay_queue to_client;
@@ -114,7 +119,7 @@ static bool relay_client_at_boundary(const struct relay *rl)
 
 static bool relay_daemon_at_boundary(const struct relay *rl)
 {
-	return rl->len_fill == 0 && rl->daemon_left == 0;
+	return rl->dhdr_fill == 0 && rl->daemon_left == 0;
 }
 
 static void relay_log(struct relay *rl, const char *line)
@@ -307,6 +312,39 @@ static int relay_from_client(struct relay *rl, const uint8_t *p, size_t n)
 	return rc;
 }
 
+/* A keepalive PING from the daemon: a bodiless MESSAGE. */
+static bool relay_is_ping(const struct rcv_rpc_hdr *h)
+{
+	return h->type == RCV_RPC_MESSAGE &&
+	       h->prog == RCV_RPC_PROG_KEEPALIVE &&
+	       h->vers == RCV_RPC_VERS_KEEPALIVE && h->proc == 1 &&
+	       h->status == RCV_RPC_OK && h->len == RCV_RPC_HDR_LEN;
+}
+
+/* The daemon's header is whole: answer a PING, or pass the header on. */
+static int relay_daemon_header(struct relay *rl)
+{
+	struct tp_error perr = { 0 };
+	char what[TP_ERROR_MSG_MAX + 32];
+	struct rcv_rpc_hdr h;
+	uint8_t pong[RCV_RPC_HDR_LEN];
+
+	if (rcv_rpc_hdr_peek(rl->dhdr, RCV_RPC_HDR_LEN, &h, &perr) < 0) {
+		snprintf(what, sizeof(what), "daemon sent %s", perr.msg);
+		return relay_violation(rl, what);
+	}
+	rl->dhdr_fill = 0;
+	rl->daemon_left = h.len - RCV_RPC_HDR_LEN;
+	if (!relay_is_ping(&h))
+		return relay_queue_append(&rl->to_client, rl->dhdr,
+		                          RCV_RPC_HDR_LEN);
+	/* The same header with procedure 2, PONG. */
+	memcpy(pong, rl->dhdr, sizeof(pong));
+	pong[12] = pong[13] = pong[14] = 0;
+	pong[15] = 2;
+	return relay_queue_append(&rl->to_daemon, pong, sizeof(pong));
+}
+
 /* Bytes from the daemon: passed on, following message boundaries. */
 static int relay_from_daemon(struct relay *rl, const uint8_t *p, size_t n)
 {
@@ -318,25 +356,27 @@ static int relay_from_daemon(struct relay *rl, const uint8_t *p, size_t n)
 
 	while (n > 0) {
 		if (rl->daemon_left == 0) {
-			take = 4 - rl->len_fill;
+			take = RCV_RPC_HDR_LEN - rl->dhdr_fill;
 			take = take < n ? take : n;
-			memcpy(rl->len_word + rl->len_fill, p, take);
-			rl->len_fill += take;
-			if (rl->len_fill == 4) {
-				if (rcv_rpc_len_decode(rl->len_word, &len,
-				                       &perr) < 0) {
-					snprintf(what, sizeof(what),
-					         "daemon sent %s", perr.msg);
-					return relay_violation(rl, what);
-				}
-				rl->len_fill = 0;
-				rl->daemon_left = len - 4;
+			memcpy(rl->dhdr + rl->dhdr_fill, p, take);
+			rl->dhdr_fill += take;
+			if (rl->dhdr_fill == RCV_RPC_HDR_LEN) {
+				rc = relay_daemon_header(rl);
+			} else if (rl->dhdr_fill >= 4 &&
+			           rcv_rpc_len_decode(rl->dhdr, &len, &perr) <
+			               0) {
+				/* The length word alone is enough to end it. */
+				snprintf(what, sizeof(what), "daemon sent %s",
+				         perr.msg);
+				return relay_violation(rl, what);
 			}
 		} else {
 			take = rl->daemon_left < n ? rl->daemon_left : n;
 			rl->daemon_left -= take;
+			rc = relay_queue_append(&rl->to_client, p, take);
 		}
-		rc = relay_queue_append(&rl->to_client, p, take);
+		if (rc == -EPROTO)
+			return rc;
 		if (rc == 0 && relay_daemon_at_boundary(rl) && rl->held.len) {
 			rc = relay_queue_append(&rl->to_client,
 			                        rl->held.data + rl->held.head,

@@ -81,6 +81,11 @@ int rcv_server_init(struct rcv_server *srv, const struct rcv_opts *opts,
 	if (!srv->taps)
 		return tp_error_set(err, -ENOMEM, "out of memory");
 	srv->conf.codec = TP_CODEC_AUTO;
+	/* Until a plan asks for longer (rcv_session_grant_resume). */
+	srv->conf.resume_timeout_ms =
+	    opts->max_resume_timeout_ms < TP_DEFAULT_RESUME_MS
+	        ? opts->max_resume_timeout_ms
+	        : TP_DEFAULT_RESUME_MS;
 	rc = rcv_server_creds(srv, err);
 	if (rc < 0)
 		return rc;

@@ -630,6 +630,32 @@ int rcv_session_send(struct rcv_session *session, char *json)
 	return rc;
 }
 
+/*
+ * The migrator asked to ride out WAN outages of up to the plan's
+ * resume_timeout_ms: grant it, up to --max-resume-timeout, and say what
+ * was granted.
+ */
+static int rcv_session_grant_resume(struct rcv_session *session)
+{
+	unsigned int asked = session->plan.resume_timeout_ms;
+	unsigned int max = session->srv->opts->max_resume_timeout_ms;
+	unsigned int grant = asked < max ? asked : max;
+	int rc;
+
+	rc = tp_session_set_resume_timeout(session->tp, grant);
+	if (rc < 0) {
+		rcv_session_refuse(session, "resume limit: %s", strerror(-rc));
+		return rc;
+	}
+	session->answer.resume_timeout_ms = grant;
+	rcv_log(LOG_INFO,
+	        "session %s (%s): WAN outages of up to %u s are ridden out "
+	        "(asked %u s, at most %u s here)",
+	        session->id, session->peer, grant / 1000, asked / 1000,
+	        max / 1000);
+	return 0;
+}
+
 /* Wait for the control channel, read the plan, answer it. */
 static int rcv_session_plan(struct rcv_session *session)
 {
@@ -699,6 +725,8 @@ static int rcv_session_plan(struct rcv_session *session)
 		rc = rcv_session_make_dir(session);
 	if (rc == 0 && !session->plan.dry_run)
 		rc = rcv_session_make_disks(session);
+	if (rc == 0 && session->plan.resume_timeout_ms)
+		rc = rcv_session_grant_resume(session);
 	a->ok = rc == 0;
 	if (!a->ok) {
 		a->session_dir[0] = '\0';

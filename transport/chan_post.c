@@ -4,7 +4,8 @@
  * A session is driven by one thread. Programs that accept local
  * connections elsewhere (a relay listening for QEMU, say) post the fd
  * here; the session's thread opens the channel at its next step. They
- * may also ask it to tighten channels (tp_session_tighten).
+ * may also ask it to tighten channels (tp_session_tighten) or to change
+ * its resume limit (tp_session_set_resume_timeout).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -14,15 +15,46 @@
 
 #include "transport/session_priv.h"
 
-struct tp_chan_post {
-	STAILQ_ENTRY(tp_chan_post) entry;
-	char name[TP_FRAME_NAME_MAX + 1];
-	unsigned int priority;
-	int fd; /* -1: tighten the channels of that name */
+enum tp_post_kind {
+	TP_POST_OPEN,    /* open fd as a channel of that name */
+	TP_POST_TIGHTEN, /* tighten the channels of that name */
+	TP_POST_RESUME,  /* set the resume limit to value ms */
 };
 
+struct tp_chan_post {
+	STAILQ_ENTRY(tp_chan_post) entry;
+	enum tp_post_kind kind;
+	char name[TP_FRAME_NAME_MAX + 1];
+	unsigned int priority;
+	unsigned int value;
+	int fd; /* TP_POST_OPEN's; else -1 */
+};
+
+static struct tp_chan_post *tp_post_new(enum tp_post_kind kind, int fd)
+{
+	struct tp_chan_post *post = calloc(1, sizeof(*post));
+
+	if (!post && fd >= 0)
+		close(fd);
+	if (post) {
+		post->kind = kind;
+		post->fd = fd;
+	}
+	return post;
+}
+
+static void tp_post_queue(struct tp_session *session, struct tp_chan_post *post)
+{
+	pthread_mutex_lock(&session->post_lock);
+	STAILQ_INSERT_TAIL(&session->posted, post, entry);
+	atomic_store(&session->post_pending, true);
+	pthread_mutex_unlock(&session->post_lock);
+	tp_session_wake(session);
+}
+
 static int tp_session_post(struct tp_session *session, const char *name,
-                           unsigned int priority, int local_fd)
+                           enum tp_post_kind kind, unsigned int priority,
+                           int local_fd)
 {
 	struct tp_chan_post *post;
 	size_t len = name ? strlen(name) : 0;
@@ -32,20 +64,12 @@ static int tp_session_post(struct tp_session *session, const char *name,
 			close(local_fd);
 		return -EINVAL;
 	}
-	post = calloc(1, sizeof(*post));
-	if (!post) {
-		if (local_fd >= 0)
-			close(local_fd);
+	post = tp_post_new(kind, local_fd);
+	if (!post)
 		return -ENOMEM;
-	}
 	memcpy(post->name, name, len);
 	post->priority = priority;
-	post->fd = local_fd;
-	pthread_mutex_lock(&session->post_lock);
-	STAILQ_INSERT_TAIL(&session->posted, post, entry);
-	atomic_store(&session->post_pending, true);
-	pthread_mutex_unlock(&session->post_lock);
-	tp_session_wake(session);
+	tp_post_queue(session, post);
 	return 0;
 }
 
@@ -54,12 +78,26 @@ int tp_session_post_chan(struct tp_session *session, const char *name,
 {
 	if (local_fd < 0)
 		return -EBADF;
-	return tp_session_post(session, name, priority, local_fd);
+	return tp_session_post(session, name, TP_POST_OPEN, priority, local_fd);
 }
 
 int tp_session_tighten(struct tp_session *session, const char *name)
 {
-	return tp_session_post(session, name, 0, -1);
+	return tp_session_post(session, name, TP_POST_TIGHTEN, 0, -1);
+}
+
+int tp_session_set_resume_timeout(struct tp_session *session, unsigned int ms)
+{
+	struct tp_chan_post *post;
+
+	if (ms == 0)
+		return -EINVAL;
+	post = tp_post_new(TP_POST_RESUME, -1);
+	if (!post)
+		return -ENOMEM;
+	post->value = ms;
+	tp_post_queue(session, post);
+	return 0;
 }
 
 static void tp_chan_tighten(struct tp_chan *chan)
@@ -105,7 +143,9 @@ void tp_chan_post_drain(struct tp_session *session)
 		return; /* not yet: keep them for after the handshake */
 	for (post = tp_chan_post_take(session); post; post = next) {
 		next = STAILQ_NEXT(post, entry);
-		if (post->fd < 0) {
+		if (post->kind == TP_POST_RESUME) {
+			session->conf.resume_timeout_ms = post->value;
+		} else if (post->kind == TP_POST_TIGHTEN) {
 			if (session->state == TP_SESSION_OPEN)
 				tp_chan_tighten_named(session, post->name);
 		} else if (session->state == TP_SESSION_OPEN) {

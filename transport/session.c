@@ -37,7 +37,6 @@
 #define TP_DEFAULT_MAX_FRAME     (64u << 10)
 #define TP_DEFAULT_KEEPALIVE_MS  1000u
 #define TP_DEFAULT_DEAD_MS       5000u
-#define TP_DEFAULT_RESUME_MS     30000u
 #define TP_DEFAULT_REPLAY_CAP    (8u << 20)
 #define TP_DEFAULT_LINK_MBPS     1000u
 #define TP_STRIPE_BDP_SHARE      (4u << 20) /* what one TCP stream fills */

@@ -72,6 +72,9 @@ struct tp_listener;
 #define TP_CODEC_AUTO 255u
 
 /* Channel priorities: control channels are always sent before bulk ones. */
+/* conf.resume_timeout_ms when not set */
+#define TP_DEFAULT_RESUME_MS 30000u
+
 #define TP_PRIO_CONTROL 0u
 #define TP_PRIO_BULK    1u
 
@@ -264,6 +267,15 @@ int tp_session_post_chan(struct tp_session *session, const char *name,
  * chan_window) stays. Returns 0, or -EINVAL for a bad name and -ENOMEM.
  */
 int tp_session_tighten(struct tp_session *session, const char *name);
+
+/*
+ * Thread-safe: from the session's next step on, an outage (no connection
+ * left) longer than ms fails the session, instead of conf.resume_timeout_ms.
+ * An outage under way is measured from its start, so a limit it has
+ * already passed fails the session at once. Returns 0, or -EINVAL for 0
+ * and -ENOMEM.
+ */
+int tp_session_set_resume_timeout(struct tp_session *session, unsigned int ms);
 
 /* Channel id on the wire. */
 uint32_t tp_chan_id(const struct tp_chan *chan);

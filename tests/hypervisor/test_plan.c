@@ -108,6 +108,7 @@ static void plan_assert_eq(const struct hv_plan *a, const struct hv_plan *b)
 	cr_assert_eq(a->postcopy, b->postcopy);
 	cr_assert_eq(a->dry_run, b->dry_run);
 	cr_assert_eq(a->parallel, b->parallel);
+	cr_assert_eq(a->resume_timeout_ms, b->resume_timeout_ms);
 }
 
 /* An encoder's output (taken) is the golden text. */
@@ -446,6 +447,46 @@ Test(plan, media)
 	expect_disk_key(2, "media", json_integer(1), -EPROTO, "disks[2].media");
 	expect_disk_key(2, "media", str_of('a', HV_PLAN_MEDIA_MAX), -EPROTO,
 	                "disks[2].media");
+}
+
+/* The migrator's resume limit: sent only when set, 1 s .. 1 day. */
+Test(plan, resume_timeout)
+{
+	struct hv_plan p, back;
+	struct hv_error err = { 0 };
+	char *json;
+
+	golden_plan_struct(&p);
+	p.resume_timeout_ms = 120000;
+	json = hv_plan_encode(&p, &err);
+	cr_assert_not_null(json, "%s", err.msg);
+	cr_assert(strstr(json, "\"parallel\":4,\"resume_timeout_ms\":120000}"),
+	          "%s", json);
+	cr_assert_eq(hv_plan_decode(json, strlen(json), &back, &err), 0, "%s",
+	             err.msg);
+	plan_assert_eq(&p, &back);
+	free(json);
+	hv_plan_clear(&back);
+	p.resume_timeout_ms = HV_PLAN_RESUME_MIN_MS - 1;
+	cr_assert_null(hv_plan_encode(&p, &err));
+	cr_assert_str_eq(err.msg,
+	                 "plan: resume_timeout_ms 999 is not 1000..86400000");
+	hv_plan_clear(&p);
+	expect_key("resume_timeout_ms", json_integer(HV_PLAN_RESUME_MIN_MS), 0,
+	           "");
+	expect_key("resume_timeout_ms", json_integer(HV_PLAN_RESUME_MAX_MS), 0,
+	           "");
+	expect_key("resume_timeout_ms", json_integer(0), -EPROTO,
+	           "resume_timeout_ms 0 is not 1000..86400000");
+	expect_key("resume_timeout_ms",
+	           json_integer((json_int_t)HV_PLAN_RESUME_MAX_MS + 1), -EPROTO,
+	           "resume_timeout_ms 86400001 is not 1000..86400000");
+	expect_key("resume_timeout_ms", json_integer(-5), -EPROTO,
+	           "resume_timeout_ms");
+	expect_key("resume_timeout_ms", json_string("30000"), -EPROTO,
+	           "resume_timeout_ms");
+	expect_key("resume_timeout", json_integer(30000), -EPROTO,
+	           "resume_timeout");
 }
 
 Test(plan, decode_max_disks_and_nics)
@@ -854,9 +895,57 @@ Test(plan, answer_refusal_with_mapping)
 
 	cr_assert_eq(hv_plan_answer_decode(bad, strlen(bad), &a, &err),
 	             -EPROTO);
-	cr_assert_str_eq(err.msg, "answer: ok is false but session_dir or "
-	                          "disks are set");
+	cr_assert_str_eq(err.msg, "answer: ok is false but session_dir, disks "
+	                          "or resume_timeout_ms are set");
 	cr_assert_eq(a.session_dir[0], '\0');
+}
+
+/* The limit the receiver grants: with an accepted plan only. */
+Test(plan, answer_resume_timeout)
+{
+	struct hv_plan_answer a, b;
+	struct hv_error err = { 0 };
+	char *json;
+
+	golden_answer_struct(&a);
+	a.resume_timeout_ms = 30000;
+	json = hv_plan_answer_encode(&a, &err);
+	cr_assert_not_null(json, "%s", err.msg);
+	cr_assert(strstr(json, "\"format\":\"qcow2\"}],"
+	                       "\"resume_timeout_ms\":30000}"),
+	          "%s", json);
+	cr_assert_eq(hv_plan_answer_decode(json, strlen(json), &b, &err), 0,
+	             "%s", err.msg);
+	cr_assert_eq(b.resume_timeout_ms, 30000);
+	free(json);
+	/* a refusal leaves it out */
+	a.ok = false;
+	strcpy(a.error, "no");
+	json = hv_plan_answer_encode(&a, &err);
+	cr_assert_not_null(json, "%s", err.msg);
+	cr_assert_null(strstr(json, "resume_timeout_ms"), "%s", json);
+	free(json);
+	expect_answer("resume_timeout_ms", json_integer(600000), 0, "");
+	expect_answer("resume_timeout_ms", json_integer(10), -EPROTO,
+	              "answer: resume_timeout_ms 10 is not 1000..86400000");
+	expect_answer("resume_timeout_ms", json_true(), -EPROTO,
+	              "resume_timeout_ms");
+}
+
+Test(plan, answer_refusal_with_resume_timeout)
+{
+	static const char bad[] =
+	    "{\"type\":\"answer\",\"version\":1,\"ok\":false,"
+	    "\"error\":\"no\",\"checks\":[],\"session_dir\":\"\","
+	    "\"disks\":[],\"resume_timeout_ms\":30000}";
+	struct hv_plan_answer a;
+	struct hv_error err = { 0 };
+
+	cr_assert_eq(hv_plan_answer_decode(bad, strlen(bad), &a, &err),
+	             -EPROTO);
+	cr_assert_str_eq(err.msg, "answer: ok is false but session_dir, disks "
+	                          "or resume_timeout_ms are set");
+	cr_assert_eq(a.resume_timeout_ms, 0);
 }
 
 Test(plan, answer_too_big)

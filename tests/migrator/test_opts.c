@@ -66,7 +66,8 @@ Test(migrator_opts, migrate_full)
 			   "--bandwidth", "200mbit", "--completion-timeout",
 			   "600", "--postcopy", "--on-timeout", "postcopy",
 			   "--postcopy-after-precopy", "--auto-converge", "--parallel", "4",
-			   "--shared-disk", "vdc", "--json", "-n", "guest1"),
+			   "--shared-disk", "vdc", "--resume-timeout", "300",
+			   "--json", "-n", "guest1"),
 		     0, "%s", err);
 	cr_assert_eq(o.cmd, MIG_CMD_MIGRATE);
 	cr_assert_str_eq(o.domain, "guest1");
@@ -83,6 +84,7 @@ Test(migrator_opts, migrate_full)
 	cr_assert_eq(o.parallel, 4);
 	cr_assert_eq(o.n_shared_disks, 1);
 	cr_assert_str_eq(o.shared_disks[0], "vdc");
+	cr_assert_eq(o.resume_timeout_ms, 300000);
 }
 
 Test(migrator_opts, migrate_defaults)
@@ -98,6 +100,7 @@ Test(migrator_opts, migrate_defaults)
 	cr_assert_eq(o.on_timeout, MIG_ON_TIMEOUT_ABORT);
 	cr_assert_not(o.persistent || o.dry_run || o.json || o.postcopy ||
 		      o.postcopy_after_precopy);
+	cr_assert_eq(o.resume_timeout_ms, 0);
 }
 
 Test(migrator_opts, migrate_bad_values_name_the_option)
@@ -110,6 +113,10 @@ Test(migrator_opts, migrate_bad_values_name_the_option)
 		{ "--completion-timeout", "", "--completion-timeout" },
 		{ "--on-timeout", "panic", "--on-timeout" },
 		{ "--parallel", "256", "--parallel" },
+		{ "--resume-timeout", "0", "--resume-timeout: bad value '0': "
+		  "expected seconds from 1 to 86400" },
+		{ "--resume-timeout", "86401", "--resume-timeout" },
+		{ "--resume-timeout", "30s", "--resume-timeout" },
 		{ "--to", "::1", "--to" },
 		{ "--to", "host:0", "--to" },
 		{ "--to", "host:70000", "--to" },
@@ -643,6 +650,10 @@ Test(migrator_opts, migrate_between_hypervisors_bad)
 	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--mode", "cold",
 			   "--net", "l3"), -EINVAL);
 	cr_assert(strstr(err, "for live migration, not --mode cold"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--mode", "warm",
+			   "--resume-timeout", "60"), -EINVAL);
+	cr_assert(strstr(err, "--resume-timeout are for live migration, not "
+			 "--mode warm"), "%s", err);
 	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--mode", "warm",
 			   "--warm-rounds", "11"), -EINVAL);
 	cr_assert(strstr(err, "--warm-rounds: bad value '11'"), "%s", err);

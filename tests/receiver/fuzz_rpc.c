@@ -172,24 +172,28 @@ static void check_stream(const uint8_t *buf, size_t len, bool daemon)
 	}
 }
 
-static void fuzz_relay(const uint8_t *data, size_t size)
+/*
+ * Relay data[0..size), said by the peer (from_peer) or by the daemon, until
+ * its sayer closes. Returns the relay's result, or 1 if no sockets; c[0]
+ * (the peer's end) and d[1] (the daemon's) are left open for reading.
+ */
+static int relay_input(const uint8_t *data, size_t size, bool from_peer,
+                       int c[2], int d[2])
 {
-	static uint8_t got[256 * 1024];
 	const struct rcv_rpc_policy policy = { policy_check, policy_log, NULL };
 	struct tp_error err = { 0 };
-	int c[2], d[2], rc;
-	size_t len;
+	int rc;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, c) < 0)
-		return;
+		return 1;
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, d) < 0) {
 		close(c[0]);
 		close(c[1]);
-		return;
+		return 1;
 	}
-	if (write(c[0], data, size) != (ssize_t)size)
+	if (write(from_peer ? c[0] : d[1], data, size) != (ssize_t)size)
 		abort();
-	shutdown(c[0], SHUT_WR);
+	shutdown(from_peer ? c[0] : d[1], SHUT_WR);
 	rc = rcv_rpc_relay(c[1], d[0], &policy, &err);
 	if (rc != 0 && rc != -EPROTO && rc != -ECONNRESET)
 		abort();
@@ -197,6 +201,17 @@ static void fuzz_relay(const uint8_t *data, size_t size)
 		abort();
 	close(c[1]);
 	close(d[0]);
+	return rc;
+}
+
+static void fuzz_relay(const uint8_t *data, size_t size)
+{
+	static uint8_t got[256 * 1024];
+	int c[2], d[2];
+	size_t len;
+
+	if (relay_input(data, size, true, c, d) > 0)
+		return;
 	len = read_all(d[1], got, sizeof(got));
 	check_stream(got, len, true);
 	len = read_all(c[0], got, sizeof(got));
@@ -205,10 +220,71 @@ static void fuzz_relay(const uint8_t *data, size_t size)
 	close(d[1]);
 }
 
+/*
+ * What the peer gets when the daemon says data[0..size): its messages
+ * without the PINGs, up to a bad length word or header, and a last
+ * message's body bytes once its header is whole. *pings counts the PINGs.
+ */
+static size_t daemon_expected(const uint8_t *data, size_t size, uint8_t *out,
+                              size_t *pings)
+{
+	struct rcv_rpc_hdr h;
+	size_t off = 0, len = 0, take;
+
+	*pings = 0;
+	while (size - off >= RCV_RPC_HDR_LEN &&
+	       rcv_rpc_hdr_peek(data + off, RCV_RPC_HDR_LEN, &h, NULL) == 0) {
+		take = h.len < size - off ? h.len : size - off;
+		if (h.type == RCV_RPC_MESSAGE &&
+		    h.prog == RCV_RPC_PROG_KEEPALIVE && h.vers == 1 &&
+		    h.proc == 1 && h.status == RCV_RPC_OK &&
+		    h.len == RCV_RPC_HDR_LEN) {
+			(*pings)++;
+		} else {
+			memcpy(out + len, data + off, take);
+			len += take;
+		}
+		off += take;
+	}
+	return len;
+}
+
+static void fuzz_relay_daemon(const uint8_t *data, size_t size)
+{
+	static uint8_t got[256 * 1024], want[RELAY_INPUT_MAX];
+	struct rcv_rpc_hdr h;
+	size_t len, want_len, pings, i;
+	int c[2], d[2], rc;
+
+	rc = relay_input(data, size, false, c, d);
+	if (rc > 0)
+		return;
+	want_len = daemon_expected(data, size, want, &pings);
+	len = read_all(c[0], got, sizeof(got));
+	/* On an error the relay may not have written all it had. */
+	if (len > want_len || memcmp(got, want, len) != 0 ||
+	    (rc == 0 && len != want_len))
+		abort();
+	len = read_all(d[1], got, sizeof(got));
+	if (len % RCV_RPC_HDR_LEN || len / RCV_RPC_HDR_LEN > pings ||
+	    (rc == 0 && len / RCV_RPC_HDR_LEN != pings))
+		abort();
+	for (i = 0; i < len; i += RCV_RPC_HDR_LEN)
+		if (rcv_rpc_hdr_decode(got + i, RCV_RPC_HDR_LEN, &h, NULL) <
+		        0 ||
+		    h.prog != RCV_RPC_PROG_KEEPALIVE || h.proc != 2 ||
+		    h.type != RCV_RPC_MESSAGE)
+			abort(); /* only PONGs */
+	close(c[0]);
+	close(d[1]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_decoders(data, size);
-	if (size <= RELAY_INPUT_MAX)
+	if (size <= RELAY_INPUT_MAX) {
 		fuzz_relay(data, size);
+		fuzz_relay_daemon(data, size);
+	}
 	return 0;
 }

@@ -40,6 +40,7 @@ static const char golden[] = "# receiver settings\n"
                              "libvirt = qemu:///session\n"
                              "storage-dir = /srv/sf # not a comment\n"
                              "max-sessions = 8\n"
+                             "max-resume-timeout = 120\n"
                              "syslog = true\n"
                              "verbose = 3";
 
@@ -98,6 +99,7 @@ Test(receiver_config, golden)
 	cr_assert_str_eq(o.libvirt_uri, "qemu:///session");
 	cr_assert_str_eq(o.storage_dir, "/srv/sf # not a comment");
 	cr_assert_eq(o.max_sessions, 8);
+	cr_assert_eq(o.max_resume_timeout_ms, 120000);
 	cr_assert(o.syslog);
 	cr_assert_eq(o.verbose, 3);
 	cr_assert(in_strings(&o, o.cert));
@@ -166,6 +168,9 @@ Test(receiver_config, bad_input_named)
 		{ "max-sessions = 65\n", "r.conf:1:16: ", "bad count '65'" },
 		{ "max-sessions = 8x\n", "r.conf:1:16: ", "bad count '8x'" },
 		{ "max-sessions = -1\n", "r.conf:1:16: ", "bad count '-1'" },
+		{ "max-resume-timeout = 0\n", "r.conf:1:22: ",
+		  "max-resume-timeout: bad time '0': expected 1 to 86400 "
+		  "seconds" },
 		{ "max-sessions = +1\n", "r.conf:1:16: ", "bad count '+1'" },
 		{ "max-sessions = 8 8\n", "r.conf:1:16: ", "bad count '8 8'" },
 		{ "max-sessions = 18446744073709551617\n",

@@ -21,7 +21,7 @@ Test(receiver_opts, full)
 	                   "--key", "k", "--ca", "ca", "--allow", "east", "-a",
 	                   "spiffe://lab/east", "--libvirt", "qemu:///session",
 	                   "--storage-dir", "/srv/sf", "--max-sessions", "8",
-	                   "--syslog", "-vv"),
+	                   "--max-resume-timeout", "3600", "--syslog", "-vv"),
 	             0, "%s", err);
 	cr_assert_str_eq(o.listen_host, "::");
 	cr_assert_eq(o.listen_port, 5000);
@@ -30,6 +30,7 @@ Test(receiver_opts, full)
 	cr_assert_str_eq(o.libvirt_uri, "qemu:///session");
 	cr_assert_str_eq(o.storage_dir, "/srv/sf");
 	cr_assert_eq(o.max_sessions, 8);
+	cr_assert_eq(o.max_resume_timeout_ms, 3600000);
 	cr_assert(o.syslog);
 	cr_assert_eq(o.verbose, 2);
 }
@@ -45,6 +46,7 @@ Test(receiver_opts, defaults_with_psk)
 	cr_assert_eq(o.listen_port, 4870);
 	cr_assert_str_eq(o.libvirt_uri, "qemu:///system");
 	cr_assert_eq(o.max_sessions, 4);
+	cr_assert_eq(o.max_resume_timeout_ms, 600000);
 }
 
 Test(receiver_opts, help_version)
@@ -82,6 +84,16 @@ Test(receiver_opts, bad_input_named)
 	cr_assert(strstr(err, "--listen"), "%s", err);
 	cr_assert_eq(PARSE(&o, err, "-l", "h", "--max-sessions", "0"), -EINVAL);
 	cr_assert(strstr(err, "--max-sessions"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "--max-resume-timeout", "0"),
+	             -EINVAL);
+	cr_assert_str_eq(err, "--max-resume-timeout: bad time '0': expected 1 "
+	                      "to 86400 seconds");
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "--max-resume-timeout", "86401"),
+	             -EINVAL);
+	cr_assert(strstr(err, "bad time '86401'"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "-l", "h", "--max-resume-timeout", "30s"),
+	             -EINVAL);
+	cr_assert(strstr(err, "bad time '30s'"), "%s", err);
 	cr_assert_eq(PARSE(&o, err, "-l", "h", "--psk", "p", "--cert", "c",
 	                   "-a", "x", "-s", "/d"),
 	             -EINVAL);

@@ -1104,6 +1104,54 @@ Test(receiver_rpc_relay, bytewise, .timeout = 30)
 	rt_finish(&rt);
 }
 
+/*
+ * libvirtd's keepalive PINGs are answered by the relay, not passed on: a
+ * WAN outage must not make libvirtd drop the peer (and kill an incoming
+ * migration) before the transport's resume limit. Everything else from
+ * the daemon, PONGs to the peer's own PINGs included, passes as before.
+ */
+Test(receiver_rpc_relay, daemon_pings_answered_here, .timeout = 30)
+{
+	uint8_t ping[64], pong[64], reply[256], ev[64];
+	size_t ping_len, pong_len, reply_len, ev_len;
+	struct rt rt;
+
+	rt_start(&rt);
+	ping_len = msg_build(ping, sizeof(ping), RCV_RPC_PROG_KEEPALIVE, 1,
+	                     RCV_RPC_MESSAGE, 0, RCV_RPC_OK, NULL, 0);
+	pong_len = msg_build(pong, sizeof(pong), RCV_RPC_PROG_KEEPALIVE, 2,
+	                     RCV_RPC_MESSAGE, 0, RCV_RPC_OK, NULL, 0);
+	/* whole, then a byte at a time */
+	write_all(rt.daemon, ping, ping_len);
+	expect_msg(rt.daemon, pong, pong_len);
+	write_bytewise(rt.daemon, ping, ping_len);
+	expect_msg(rt.daemon, pong, pong_len);
+	assert_nothing_to_read(rt.client);
+
+	/* a PING between two halves of nothing: after a reply, before one */
+	rt_open(&rt, 7);
+	reply_len = reply_build(reply, sizeof(reply), PROC_CONNECT_OPEN, 7, 8);
+	write_all(rt.daemon, ping, ping_len);
+	write_all(rt.daemon, reply, reply_len);
+	expect_msg(rt.daemon, pong, pong_len);
+	expect_msg(rt.client, reply, reply_len);
+
+	/* the peer's own PING reaches the daemon, and the PONG comes back */
+	write_all(rt.client, ping, ping_len);
+	expect_msg(rt.daemon, ping, ping_len);
+	write_all(rt.daemon, pong, pong_len);
+	expect_msg(rt.client, pong, pong_len);
+
+	/* a keepalive MESSAGE with a body is no PING: passed on */
+	ev_len = msg_build(ev, sizeof(ev), RCV_RPC_PROG_KEEPALIVE, 1,
+	                   RCV_RPC_MESSAGE, 0, RCV_RPC_OK,
+	                   (const uint8_t *)"abcd", 4);
+	write_all(rt.daemon, ev, ev_len);
+	expect_msg(rt.client, ev, ev_len);
+	assert_nothing_to_read(rt.daemon);
+	rt_finish(&rt);
+}
+
 /* Wait until the relay has logged n lines. */
 static void rt_wait_lines(struct rt *rt, int n)
 {

@@ -193,7 +193,12 @@ Test(transport_resume, kill_all_four_stripes, .timeout = 10)
 	cr_assert_gt(stats.resumes, 0, "session not resumed");
 }
 
-Test(transport_resume, outage_past_limit, .timeout = 10)
+/*
+ * Cut every connection of a session with two channels while its server
+ * stays silent; with set_ms, the limit is set at run time (from conf's
+ * 20 s) before the cut.
+ */
+static void outage_past(unsigned int conf_ms, unsigned int set_ms)
 {
 	struct tp_session_conf conf;
 	struct tp_error err = { 0 };
@@ -202,9 +207,10 @@ Test(transport_resume, outage_past_limit, .timeout = 10)
 	struct tp_chan *chan[2];
 	uint64_t start;
 	int sv[2][2], ret;
+	char want[64];
 
 	conf_psk(&conf, 2);
-	conf.resume_timeout_ms = 300;
+	conf.resume_timeout_ms = conf_ms;
 	tt_server_start(&srv, &conf);
 	s = tt_connect_ok(&conf, &srv);
 	for (int i = 0; i < 2; i++) {
@@ -212,6 +218,8 @@ Test(transport_resume, outage_past_limit, .timeout = 10)
 		chan[i] = tp_chan_open(s, "echo", TP_PRIO_BULK, sv[i][1], &err);
 		cr_assert(chan[i], "%s", err.msg);
 	}
+	if (set_ms)
+		cr_assert_eq(tp_session_set_resume_timeout(s, set_ms), 0);
 	cr_assert_eq(tp_session_run(s, 200, &err), 0, "%s", err.msg);
 	/* The server stops answering; every connection drops. */
 	srv.pause = 1;
@@ -222,7 +230,9 @@ Test(transport_resume, outage_past_limit, .timeout = 10)
 	            (unsigned long long)(tt_now_ms() - start), err.msg);
 	cr_assert_eq(ret, -ETIMEDOUT, "ret %d %s", ret, err.msg);
 	cr_assert_lt(tt_now_ms() - start, 1500);
-	cr_assert(strstr(err.msg, "resume limit of 300 ms"), "%s", err.msg);
+	snprintf(want, sizeof(want), "resume limit of %u ms",
+	         set_ms ? set_ms : conf_ms);
+	cr_assert(strstr(err.msg, want), "%s", err.msg);
 	for (int i = 0; i < 2; i++) {
 		cr_assert_eq(tp_chan_error(chan[i], &err), -ETIMEDOUT);
 		cr_assert(strstr(err.msg, "resume limit"), "%s", err.msg);
@@ -231,6 +241,32 @@ Test(transport_resume, outage_past_limit, .timeout = 10)
 	cr_assert_eq(tp_session_run(s, 10, NULL), -ETIMEDOUT);
 	tp_session_free(s);
 	srv.pause = 0;
+	tt_server_stop(&srv);
+	echo_join();
+}
+
+Test(transport_resume, outage_past_limit, .timeout = 10)
+{
+	outage_past(300, 0);
+}
+
+/* The migrator lowers its limit to what the receiver grants. */
+Test(transport_resume, limit_set_at_run_time, .timeout = 10)
+{
+	outage_past(20000, 300);
+}
+
+Test(transport_resume, limit_zero_refused, .timeout = 10)
+{
+	struct tp_session_conf conf;
+	struct tt_server srv;
+	struct tp_session *s;
+
+	conf_psk(&conf, 1);
+	tt_server_start(&srv, &conf);
+	s = tt_connect_ok(&conf, &srv);
+	cr_assert_eq(tp_session_set_resume_timeout(s, 0), -EINVAL);
+	tp_session_free(s);
 	tt_server_stop(&srv);
 	echo_join();
 }
