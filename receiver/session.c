@@ -774,7 +774,7 @@ static void rcv_session_commit(struct rcv_session *session)
 ssize_t rcv_session_next_msg(struct rcv_session *session, char **buf)
 {
 	struct pollfd pfd = { .fd = session->control_fd, .events = POLLIN };
-	struct tp_error terr = { 0 };
+	struct tp_error terr = { 0 }, rerr = { 0 };
 	ssize_t len;
 
 	while (!session->srv->stop) {
@@ -787,7 +787,18 @@ ssize_t rcv_session_next_msg(struct rcv_session *session, char **buf)
 		if (poll(&pfd, 1, 500) <= 0)
 			continue;
 		len = tp_msg_recv(session->control_fd, buf, 10000, &terr);
-		if (len < 0)
+		if (len >= 0)
+			return len;
+		/*
+		 * A failed session closes its channels first: say why it
+		 * failed (an outage past the resume limit, say), not "the
+		 * peer closed the channel".
+		 */
+		if (tp_runner_wait(session->runner, 500, &rerr) && rerr.code)
+			rcv_log(LOG_WARNING,
+			        "session %s (%s): transport ended: %s",
+			        session->id, session->peer, rerr.msg);
+		else
 			rcv_log(LOG_INFO, "session %s: control ended: %s",
 			        session->id, terr.msg);
 		return len;
