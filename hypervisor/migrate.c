@@ -11,8 +11,8 @@
 
 #include "hypervisor/virt.h"
 
-static int hv_migrate_params(const struct hv_migrate_args *args,
-                             virTypedParameterPtr *params, int *n)
+int hv_migrate_params(const struct hv_migrate_args *args,
+                      virTypedParameterPtr *params, int *n)
 {
 	int max = 0;
 	size_t i;
@@ -42,6 +42,16 @@ static int hv_migrate_params(const struct hv_migrate_args *args,
 	    virTypedParamsAddULLong(params, n, &max,
 	                            VIR_MIGRATE_PARAM_BANDWIDTH,
 	                            args->bandwidth_mib) < 0)
+		return -1;
+	if (args->ac_initial &&
+	    virTypedParamsAddInt(params, n, &max,
+	                         VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL,
+	                         (int)args->ac_initial) < 0)
+		return -1;
+	if (args->ac_increment &&
+	    virTypedParamsAddInt(params, n, &max,
+	                         VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT,
+	                         (int)args->ac_increment) < 0)
 		return -1;
 	if (args->parallel &&
 	    virTypedParamsAddInt(params, n, &max,

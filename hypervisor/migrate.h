@@ -25,8 +25,19 @@ struct hv_migrate_args {
 	size_t n_disks;
 	uint64_t bandwidth_mib; /* MiB/s, 0: unlimited */
 	unsigned int parallel;  /* multifd connections, 0: off */
+	/* auto-converge: first vCPU throttle and each step up, in %;
+	   0: QEMU's (20 and 10) */
+	unsigned int ac_initial, ac_increment;
 	unsigned long flags;    /* VIR_MIGRATE_* */
 };
+
+/*
+ * The typed parameters for virDomainMigrate3 (URIs, definitions, disks, and
+ * the tuning fields that are set); the caller frees them with
+ * virTypedParamsFree(*params, *n), also on failure (-1: out of memory).
+ */
+int hv_migrate_params(const struct hv_migrate_args *args,
+                      virTypedParameterPtr *params, int *n);
 
 /*
  * Run virDomainMigrate3 to dconn. Blocks until the migration ends. Returns

@@ -483,6 +483,8 @@ static void *mig_migrate_main(void *arg)
 	a.dest_xml = dest_xml;
 	a.persist_xml = persist_xml;
 	a.parallel = o->parallel;
+	a.ac_initial = o->ac_initial;
+	a.ac_increment = o->ac_increment;
 	a.flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_ABORT_ON_ERROR;
 	if (a.n_disks)
 		/*

@@ -80,6 +80,11 @@ static const char usage_migrate[] =
 	"      --completion-timeout S  act after S seconds (see --on-timeout)\n"
 	"      --on-timeout ACTION     abort (default) or postcopy\n"
 	"      --auto-converge         throttle vCPUs when not converging\n"
+	"      --auto-converge-initial PCT\n"
+	"                              first throttle (1-99, QEMU's default\n"
+	"                              20); needs --auto-converge\n"
+	"      --auto-converge-increment PCT\n"
+	"                              each further step (1-99, default 10)\n"
 	"      --postcopy              allow switching to post-copy (the\n"
 	"                              receiver checks its host can)\n"
 	"      --postcopy-after-precopy\n"
@@ -259,6 +264,8 @@ enum {
 	OPT_COMPLETION_TIMEOUT,
 	OPT_ON_TIMEOUT,
 	OPT_AUTO_CONVERGE,
+	OPT_AC_INITIAL,
+	OPT_AC_INCREMENT,
 	OPT_POSTCOPY,
 	OPT_POSTCOPY_AFTER_PRECOPY,
 	OPT_PARALLEL,
@@ -307,6 +314,9 @@ static const struct option migrate_longopts[] = {
 	  OPT_COMPLETION_TIMEOUT },
 	{ "on-timeout", required_argument, NULL, OPT_ON_TIMEOUT },
 	{ "auto-converge", no_argument, NULL, OPT_AUTO_CONVERGE },
+	{ "auto-converge-initial", required_argument, NULL, OPT_AC_INITIAL },
+	{ "auto-converge-increment", required_argument, NULL,
+	  OPT_AC_INCREMENT },
 	{ "postcopy", no_argument, NULL, OPT_POSTCOPY },
 	{ "postcopy-after-precopy", no_argument, NULL,
 	  OPT_POSTCOPY_AFTER_PRECOPY },
@@ -650,6 +660,21 @@ static int migrate_opt(struct mig_opts *o, int c, const char *name,
 	case OPT_AUTO_CONVERGE:
 		o->auto_converge = true;
 		return 0;
+	case OPT_AC_INITIAL:
+	case OPT_AC_INCREMENT:
+		if (parse_u64(optarg, 1, 99, &v) < 0)
+			return fail(err, errlen,
+				    "--%s: bad value '%s': expected a "
+				    "percentage from 1 to 99",
+				    c == OPT_AC_INITIAL ?
+					    "auto-converge-initial" :
+					    "auto-converge-increment",
+				    optarg);
+		if (c == OPT_AC_INITIAL)
+			o->ac_initial = (uint32_t)v;
+		else
+			o->ac_increment = (uint32_t)v;
+		return 0;
 	case OPT_POSTCOPY:
 		o->postcopy = true;
 		return 0;
@@ -736,6 +761,10 @@ static int parse_migrate(struct mig_opts *o, int argc, char **argv,
 	if (o->on_timeout == MIG_ON_TIMEOUT_POSTCOPY && !o->postcopy)
 		return fail(err, errlen,
 			    "migrate: --on-timeout postcopy needs --postcopy");
+	if ((o->ac_initial || o->ac_increment) && !o->auto_converge)
+		return fail(err, errlen,
+			    "migrate: --auto-converge-initial and "
+			    "--auto-converge-increment need --auto-converge");
 	if (o->postcopy_after_precopy && !o->postcopy)
 		return fail(err, errlen,
 			    "migrate: --postcopy-after-precopy needs "

@@ -84,6 +84,8 @@ struct mig_opts {
 	uint32_t completion_timeout_s;	/* 0: none */
 	enum mig_on_timeout on_timeout;
 	bool auto_converge;
+	uint32_t ac_initial;		/* first vCPU throttle %, 0: QEMU's */
+	uint32_t ac_increment;		/* each step up %, 0: QEMU's */
 	bool postcopy;
 	bool postcopy_after_precopy;	/* switch once pass one is done */
 	uint32_t parallel;		/* multifd connections, 0: off */

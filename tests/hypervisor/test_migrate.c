@@ -77,3 +77,54 @@ Test(hv_job, missing_fields, .init = init)
 	cr_assert_not(job.has_downtime);
 	cr_assert_eq(job.mem_dirty_rate, 0);
 }
+
+/* What the migrator asks of virDomainMigrate3, and only what was set. */
+Test(hv_migrate, params_carry_the_tuning_that_was_set, .init = init)
+{
+	struct hv_migrate_args a = { 0 };
+	virTypedParameterPtr p = NULL;
+	const char *s = NULL;
+	int n = 0, v = 0;
+
+	a.mem_uri = "unix:///run/skyferry/s-1/mem.sock";
+	a.disks_uri = "unix:///run/skyferry/s-1/nbd.sock";
+	a.disks[0] = "vdb";
+	a.n_disks = 1;
+	cr_assert_eq(hv_migrate_params(&a, &p, &n), 0);
+	cr_assert_eq(virTypedParamsGetString(p, n, VIR_MIGRATE_PARAM_URI, &s),
+	             1);
+	cr_assert_str_eq(s, a.mem_uri);
+	cr_assert_eq(
+	    virTypedParamsGetString(p, n, VIR_MIGRATE_PARAM_DISKS_URI, &s), 1);
+	cr_assert_eq(
+	    virTypedParamsGetString(p, n, VIR_MIGRATE_PARAM_MIGRATE_DISKS, &s),
+	    1);
+	cr_assert_str_eq(s, "vdb");
+	cr_assert_null(
+	    virTypedParamsGet(p, n, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL));
+	cr_assert_null(
+	    virTypedParamsGet(p, n, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT));
+	cr_assert_null(
+	    virTypedParamsGet(p, n, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS));
+	virTypedParamsFree(p, n);
+
+	p = NULL;
+	n = 0;
+	a.ac_initial = 95;
+	a.ac_increment = 2;
+	a.parallel = 4;
+	cr_assert_eq(hv_migrate_params(&a, &p, &n), 0);
+	cr_assert_eq(virTypedParamsGetInt(
+	                 p, n, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, &v),
+	             1);
+	cr_assert_eq(v, 95);
+	cr_assert_eq(virTypedParamsGetInt(
+	                 p, n, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, &v),
+	             1);
+	cr_assert_eq(v, 2);
+	cr_assert_eq(virTypedParamsGetInt(
+	                 p, n, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, &v),
+	             1);
+	cr_assert_eq(v, 4);
+	virTypedParamsFree(p, n);
+}

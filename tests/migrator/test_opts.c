@@ -66,6 +66,8 @@ Test(migrator_opts, migrate_full)
 			   "--bandwidth", "200mbit", "--completion-timeout",
 			   "600", "--postcopy", "--on-timeout", "postcopy",
 			   "--postcopy-after-precopy", "--auto-converge", "--parallel", "4",
+			   "--auto-converge-initial", "90",
+			   "--auto-converge-increment", "5",
 			   "--shared-disk", "vdc", "--resume-timeout", "300",
 			   "--json", "-n", "guest1"),
 		     0, "%s", err);
@@ -85,6 +87,8 @@ Test(migrator_opts, migrate_full)
 	cr_assert_eq(o.n_shared_disks, 1);
 	cr_assert_str_eq(o.shared_disks[0], "vdc");
 	cr_assert_eq(o.resume_timeout_ms, 300000);
+	cr_assert_eq(o.ac_initial, 90);
+	cr_assert_eq(o.ac_increment, 5);
 }
 
 Test(migrator_opts, migrate_defaults)
@@ -101,6 +105,8 @@ Test(migrator_opts, migrate_defaults)
 	cr_assert_not(o.persistent || o.dry_run || o.json || o.postcopy ||
 		      o.postcopy_after_precopy);
 	cr_assert_eq(o.resume_timeout_ms, 0);
+	cr_assert_eq(o.ac_initial, 0);
+	cr_assert_eq(o.ac_increment, 0);
 }
 
 Test(migrator_opts, migrate_bad_values_name_the_option)
@@ -116,6 +122,11 @@ Test(migrator_opts, migrate_bad_values_name_the_option)
 		{ "--resume-timeout", "0", "--resume-timeout: bad value '0': "
 		  "expected seconds from 1 to 86400" },
 		{ "--resume-timeout", "86401", "--resume-timeout" },
+		{ "--auto-converge-initial", "0", "--auto-converge-initial: bad "
+		  "value '0': expected a percentage from 1 to 99" },
+		{ "--auto-converge-initial", "100", "--auto-converge-initial" },
+		{ "--auto-converge-increment", "5%", "--auto-converge-increment: "
+		  "bad value '5%'" },
 		{ "--resume-timeout", "30s", "--resume-timeout" },
 		{ "--to", "::1", "--to" },
 		{ "--to", "host:0", "--to" },
@@ -654,6 +665,10 @@ Test(migrator_opts, migrate_between_hypervisors_bad)
 			   "--resume-timeout", "60"), -EINVAL);
 	cr_assert(strstr(err, "--resume-timeout are for live migration, not "
 			 "--mode warm"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h",
+			   "--auto-converge-initial", "90"), -EINVAL);
+	cr_assert_str_eq(err, "migrate: --auto-converge-initial and "
+			 "--auto-converge-increment need --auto-converge");
 	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--mode", "warm",
 			   "--warm-rounds", "11"), -EINVAL);
 	cr_assert(strstr(err, "--warm-rounds: bad value '11'"), "%s", err);
