@@ -108,23 +108,27 @@ static int pl_read_resume(const struct hv_json_ctx *c, json_t *root,
 }
 
 /*
- * root has exactly keys, plus opt if root has it; *has says whether. Keys
- * a peer may leave out are sent only when set, so older peers, which
- * refuse unknown keys, see the messages they knew.
+ * root has exactly keys, plus those of opts (NULL-terminated, at most 4)
+ * that root has; has[i] says whether it has opts[i]. Keys a peer may leave
+ * out are sent only when set, so older peers, which refuse unknown keys,
+ * see the messages they knew.
  */
 static int pl_keys_opt(const struct hv_json_ctx *c, json_t *root,
-                       const char *const *keys, const char *opt, bool *has)
+                       const char *const *keys, const char *const *opts,
+                       bool *has)
 {
 	const char *all[24];
-	size_t n = 0;
+	size_t n = 0, i;
 
-	*has = json_object_get(root, opt) != NULL;
-	while (keys[n] && n < sizeof(all) / sizeof(all[0]) - 2) {
+	while (keys[n] && n < sizeof(all) / sizeof(all[0]) - 5) {
 		all[n] = keys[n];
 		n++;
 	}
-	if (*has)
-		all[n++] = opt;
+	for (i = 0; opts[i] && i < 4; i++) {
+		has[i] = json_object_get(root, opts[i]) != NULL;
+		if (has[i])
+			all[n++] = opts[i];
+	}
 	all[n] = NULL;
 	return hv_json_keys(c, root, "", all);
 }
@@ -151,6 +155,8 @@ static int pl_check_resources(const struct hv_json_ctx *c,
 	if (p->parallel < 1 || p->parallel > HV_PLAN_PARALLEL_MAX)
 		return hv_json_fail(c, "parallel %u is not 1..%d", p->parallel,
 		                    HV_PLAN_PARALLEL_MAX);
+	if (p->postcopy_resume && !p->postcopy)
+		return hv_json_fail(c, "postcopy_resume needs postcopy");
 	return pl_check_resume(c, p->resume_timeout_ms, false);
 }
 
@@ -286,6 +292,10 @@ static const char *const pl_plan_keys[] = {
 	"dry_run",    "parallel",        NULL
 };
 
+/* Keys sent only when set: has[] indexes follow this order. */
+static const char *const pl_plan_opt_keys[] = { "resume_timeout_ms",
+	                                        "postcopy_resume", NULL };
+
 static const char *const pl_plan_disk_keys[] = { "target",       "format",
 	                                         "virtual_size", "allocation",
 	                                         "shared",       NULL };
@@ -383,11 +393,11 @@ static int pl_read_lists(const struct hv_json_ctx *c, json_t *root,
 static int pl_read_plan(const struct hv_json_ctx *c, json_t *root,
                         struct hv_plan *p)
 {
-	bool resume;
+	bool has[2] = { false, false };
 	int rc;
 
 	p->version = HV_PLAN_VERSION;
-	rc = pl_keys_opt(c, root, pl_plan_keys, "resume_timeout_ms", &resume);
+	rc = pl_keys_opt(c, root, pl_plan_keys, pl_plan_opt_keys, has);
 	if (rc == 0)
 		rc = hv_json_get_str(c, root, "", "name", p->name,
 		                     sizeof(p->name));
@@ -423,8 +433,15 @@ static int pl_read_plan(const struct hv_json_ctx *c, json_t *root,
 		rc = hv_json_get_bool(c, root, "", "dry_run", &p->dry_run);
 	if (rc == 0)
 		rc = hv_json_get_uint(c, root, "", "parallel", &p->parallel);
-	if (rc == 0 && resume)
+	if (rc == 0 && has[0])
 		rc = pl_read_resume(c, root, &p->resume_timeout_ms);
+	if (rc == 0 && has[1]) {
+		rc = hv_json_get_bool(c, root, "", "postcopy_resume",
+		                      &p->postcopy_resume);
+		if (rc == 0 && !p->postcopy_resume)
+			rc = hv_json_fail(c, "postcopy_resume is sent only "
+			                     "when true");
+	}
 	return rc;
 }
 
@@ -489,7 +506,7 @@ static json_t *pl_set_opt_uint(json_t *obj, const char *key, unsigned int v)
 
 static json_t *pl_plan_json(const struct hv_plan *p)
 {
-	json_t *disks = json_array(), *nics = json_array();
+	json_t *disks = json_array(), *nics = json_array(), *obj;
 	const struct hv_plan_disk *d;
 	size_t i;
 
@@ -516,7 +533,7 @@ static json_t *pl_plan_json(const struct hv_plan *p)
 		json_decref(nics);
 		return NULL;
 	}
-	return pl_set_opt_uint(
+	obj = pl_set_opt_uint(
 	    json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:s?, "
 	              "s:o, s:o, s:b, s:b, s:b, s:b, s:i}",
 	              "type", "plan", "version", (int)p->version, "name",
@@ -528,6 +545,12 @@ static json_t *pl_plan_json(const struct hv_plan *p)
 	              p->undefine_source, "postcopy", p->postcopy, "dry_run",
 	              p->dry_run, "parallel", (int)p->parallel),
 	    "resume_timeout_ms", p->resume_timeout_ms);
+	if (obj && p->postcopy_resume &&
+	    json_object_set_new(obj, "postcopy_resume", json_true()) < 0) {
+		json_decref(obj);
+		obj = NULL;
+	}
+	return obj;
 }
 
 char *hv_plan_encode(const struct hv_plan *plan, struct hv_error *err)
@@ -599,6 +622,8 @@ int hv_plan_from_domain(const struct hv_domain *dom, struct hv_plan *plan,
 static const char *const pl_answer_keys[] = { "type",  "version", "ok",
 	                                      "error", "checks",  "session_dir",
 	                                      "disks", NULL };
+
+static const char *const pl_answer_opt_keys[] = { "resume_timeout_ms", NULL };
 
 static const char *const pl_answer_disk_keys[] = { "target", "path", "format",
 	                                           NULL };
@@ -708,7 +733,7 @@ static int pl_read_answer(const struct hv_json_ctx *c, json_t *root,
 	size_t i;
 	int rc;
 
-	rc = pl_keys_opt(c, root, pl_answer_keys, "resume_timeout_ms", &resume);
+	rc = pl_keys_opt(c, root, pl_answer_keys, pl_answer_opt_keys, &resume);
 	if (rc == 0)
 		rc = hv_json_get_bool(c, root, "", "ok", &a->ok);
 	if (rc == 0)

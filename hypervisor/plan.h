@@ -74,6 +74,10 @@ struct hv_plan {
 	   limit), HV_PLAN_RESUME_MIN_MS..MAX_MS; 0: not asked. Sent only
 	   when set, as media. */
 	unsigned int resume_timeout_ms;
+	/* Recover a post-copy that failed: the destination holds the VM (and
+	   the disks an earlier session made) and the source is paused; needs
+	   postcopy. Sent only when true. */
+	bool postcopy_resume;
 };
 
 struct hv_plan_answer_disk {

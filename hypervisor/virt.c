@@ -200,6 +200,27 @@ int hv_domain_state(virConnectPtr conn, const char *uuid, int *state,
 	return rc;
 }
 
+int hv_domain_parse_live(virConnectPtr conn, const char *uuid,
+                         struct hv_domain *out, struct hv_error *err)
+{
+	virDomainPtr dom = virDomainLookupByUUIDString(conn, uuid);
+	char *xml;
+	int rc;
+
+	if (!dom) {
+		virResetLastError();
+		return hv_error_set(err, -ENOENT, "no domain with UUID %s",
+		                    uuid);
+	}
+	xml = virDomainGetXMLDesc(dom, 0);
+	virDomainFree(dom);
+	if (!xml)
+		return hv_virt_error(err, -EIO, "domain XML");
+	rc = hv_domxml_parse(xml, strlen(xml), out, err);
+	free(xml);
+	return rc;
+}
+
 int hv_domain_undefine(virDomainPtr dom, struct hv_error *err)
 {
 	if (virDomainIsPersistent(dom) == 1 &&

@@ -18,6 +18,7 @@
 
 #include "hypervisor/hv_error.h"
 #include "hypervisor/domguard.h"
+#include "hypervisor/domxml.h"
 #include "hypervisor/vmdef.h"
 
 void hv_virt_init(void);
@@ -63,6 +64,10 @@ int hv_host_compare_cpu(virConnectPtr conn, const char *virt_type,
 /* Domain state by UUID: 0 and *state (VIR_DOMAIN_*), or -ENOENT. */
 int hv_domain_state(virConnectPtr conn, const char *uuid, int *state,
                     int *reason, struct hv_error *err);
+
+/* The live definition of the domain with this UUID, parsed (-ENOENT: none). */
+int hv_domain_parse_live(virConnectPtr conn, const char *uuid,
+                         struct hv_domain *out, struct hv_error *err);
 
 /*
  * Undefine dom if it is persistent, with its managed save, snapshot and

@@ -149,31 +149,36 @@ static int mig_fail(struct mig_run *r, int code, const char *fmt, ...)
  * means the VM is split; so does a source we cannot ask (removing the
  * destination then could lose the only copy).
  */
-static bool mig_split(struct mig_run *r)
+static bool mig_paused_in_postcopy(virDomainPtr dom, bool unknown)
 {
 	int state = 0, reason = 0;
 
-	if (virDomainGetState(r->dom, &state, &reason, 0) < 0)
-		return true;
+	if (virDomainGetState(dom, &state, &reason, 0) < 0)
+		return unknown;
 	return state == VIR_DOMAIN_PAUSED &&
 	       (reason == VIR_DOMAIN_PAUSED_POSTCOPY ||
 	        reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED);
 }
 
+static bool mig_split(struct mig_run *r)
+{
+	return mig_paused_in_postcopy(r->dom, true);
+}
+
 /* The migration failed after post-copy began: report, touch nothing. */
 static int mig_fail_split(struct mig_run *r, const char *why)
 {
-	char where[1024];
+	char where[2048];
 
 	snprintf(where, sizeof(where),
 	         "split: paused at the source (%s) in post-copy. If the "
 	         "destination (%s) had started it, its newest state is "
 	         "there and the receiver keeps it: neither side may be "
 	         "resumed alone; recover it once both sites reach each "
-	         "other (virsh migrate --postcopy --postcopy-resume). If "
-	         "the receiver logs that the destination never ran it, "
-	         "the source holds all of it",
-	         r->host, r->o->to_host);
+	         "other (migrator migrate %s --to %s --postcopy-resume, "
+	         "with the same credentials). If the receiver logs that "
+	         "the destination never ran it, the source holds all of it",
+	         r->host, r->o->to_host, r->o->domain, r->o->to_host);
 	mig_events_failed(r->ev, why, where, MIG_EXIT_POSTCOPY_FAILED);
 	return MIG_EXIT_POSTCOPY_FAILED;
 }
@@ -215,6 +220,17 @@ static int mig_local(struct mig_run *r)
 		                "moves running VMs",
 		                o->domain);
 	}
+	if (o->postcopy_resume != mig_paused_in_postcopy(r->dom, false))
+		return mig_fail(
+		    r, MIG_EXIT_PREFLIGHT, "%s",
+		    o->postcopy_resume
+		        ? "there is no failed post-copy to resume here: "
+		          "--postcopy-resume is for a migration that exited 6, "
+		          "its VM paused in post-copy at the source"
+		        : "the VM is paused in a post-copy that failed, its "
+		          "memory split with the destination: recover it "
+		          "with --postcopy-resume");
+	r->postcopy = o->postcopy_resume;
 	r->persistent_src = virDomainIsPersistent(r->dom) == 1;
 	r->xml = virDomainGetXMLDesc(r->dom, VIR_DOMAIN_XML_MIGRATABLE);
 	if (!r->xml)
@@ -262,6 +278,7 @@ static int mig_local(struct mig_run *r)
 	r->plan.persistent = o->persistent;
 	r->plan.undefine_source = o->undefine_source;
 	r->plan.postcopy = o->postcopy;
+	r->plan.postcopy_resume = o->postcopy_resume;
 	r->plan.dry_run = o->dry_run;
 	r->plan.parallel = o->parallel ? o->parallel : 1;
 	r->plan.resume_timeout_ms = o->resume_timeout_ms;
@@ -462,7 +479,8 @@ static void *mig_migrate_main(void *arg)
 		map[i].target = r->answer.disks[i].target;
 		map[i].path = r->answer.disks[i].path;
 		map[i].format = r->answer.disks[i].format;
-		a.disks[a.n_disks++] = r->answer.disks[i].target;
+		if (!r->o->postcopy_resume) /* the disks were copied before */
+			a.disks[a.n_disks++] = r->answer.disks[i].target;
 	}
 	dest_xml = hv_domxml_map_disks(r->xml, strlen(r->xml), map,
 	                               r->answer.n_disks, &herr);
@@ -499,6 +517,8 @@ static void *mig_migrate_main(void *arg)
 		a.flags |= VIR_MIGRATE_AUTO_CONVERGE;
 	if (o->postcopy || o->on_timeout == MIG_ON_TIMEOUT_POSTCOPY)
 		a.flags |= VIR_MIGRATE_POSTCOPY;
+	if (o->postcopy_resume)
+		a.flags |= VIR_MIGRATE_POSTCOPY_RESUME;
 	if (o->parallel)
 		a.flags |= VIR_MIGRATE_PARALLEL;
 	r->ddom = hv_migrate_run(r->dom, r->dconn, &a, &r->merr);
@@ -686,6 +706,8 @@ static int mig_run_migration(struct mig_run *r)
 	    mig_relay_start(r->tp, r->answer.session_dir, uid, gid, &err);
 	if (!r->relay)
 		return mig_fail(r, MIG_EXIT_FAILED, "local relay: %s", err.msg);
+	if (r->postcopy)
+		mig_relay_postcopy(r->relay); /* resuming one */
 	snprintf(uri, sizeof(uri), "qemu+unix:///system?socket=%s/libvirt.sock",
 	         r->answer.session_dir);
 	r->dconn = virConnectOpen(uri);
@@ -701,8 +723,10 @@ static int mig_run_migration(struct mig_run *r)
 	r->job_cb = virConnectDomainEventRegisterAny(
 	    r->conn, r->dom, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
 	    VIR_DOMAIN_EVENT_CALLBACK(mig_on_job_completed), r, NULL);
-	mig_events_log(r->ev, "info", "migrating '%s' to %s", r->o->domain,
-	               r->o->to_host);
+	mig_events_log(r->ev, "info", "%s '%s' to %s",
+	               r->o->postcopy_resume ? "resuming the post-copy of"
+	                                     : "migrating",
+	               r->o->domain, r->o->to_host);
 	if (pthread_create(&r->thread, NULL, mig_migrate_main, r) != 0)
 		return mig_fail(r, MIG_EXIT_FAILED, "cannot start a thread");
 	mig_watch(r);

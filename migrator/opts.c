@@ -44,7 +44,7 @@ static const char usage_top[] =
 	"  6  post-copy had started when the migration failed: the VM is\n"
 	"     paused at the source and, if the destination had started it,\n"
 	"     there too, its memory split between them; recover it with\n"
-	"     virsh migrate --postcopy --postcopy-resume\n";
+	"     migrator migrate DOMAIN --to HOST --postcopy-resume\n";
 
 static const char usage_migrate[] =
 	"usage: migrator migrate DOMAIN --to HOST[:PORT] [OPTIONS]\n"
@@ -95,6 +95,10 @@ static const char usage_migrate[] =
 	"                              limit pauses the VM at both sites\n"
 	"                              (exit 6)\n"
 	"      --parallel N            QEMU multifd with N connections\n"
+	"      --postcopy-resume       recover a post-copy that failed (exit\n"
+	"                              6): the source is paused, the newest\n"
+	"                              state is at the receiver, which kept\n"
+	"                              it; resumes where it stopped\n"
 	"between hypervisors (memory cannot move between them):\n"
 	"      --target-hypervisor HV  kvm, xen or vmware (default: the\n"
 	"                              source's); another one needs --mode\n"
@@ -268,6 +272,7 @@ enum {
 	OPT_AC_INCREMENT,
 	OPT_POSTCOPY,
 	OPT_POSTCOPY_AFTER_PRECOPY,
+	OPT_POSTCOPY_RESUME,
 	OPT_PARALLEL,
 	OPT_NET,
 	OPT_DEST_BRIDGE,
@@ -320,6 +325,7 @@ static const struct option migrate_longopts[] = {
 	{ "postcopy", no_argument, NULL, OPT_POSTCOPY },
 	{ "postcopy-after-precopy", no_argument, NULL,
 	  OPT_POSTCOPY_AFTER_PRECOPY },
+	{ "postcopy-resume", no_argument, NULL, OPT_POSTCOPY_RESUME },
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "dest-bridge", required_argument, NULL, OPT_DEST_BRIDGE },
@@ -681,6 +687,10 @@ static int migrate_opt(struct mig_opts *o, int c, const char *name,
 	case OPT_POSTCOPY_AFTER_PRECOPY:
 		o->postcopy_after_precopy = true;
 		return 0;
+	case OPT_POSTCOPY_RESUME:
+		o->postcopy_resume = true;
+		o->postcopy = true;
+		return 0;
 	case OPT_PARALLEL:
 		if (parse_u64(optarg, 1, 255, &v) < 0)
 			return fail(err, errlen,
@@ -761,6 +771,16 @@ static int parse_migrate(struct mig_opts *o, int argc, char **argv,
 	if (o->on_timeout == MIG_ON_TIMEOUT_POSTCOPY && !o->postcopy)
 		return fail(err, errlen,
 			    "migrate: --on-timeout postcopy needs --postcopy");
+	if (o->postcopy_resume &&
+	    (o->n_nets || o->persistent || o->parallel || o->auto_converge ||
+	     o->postcopy_after_precopy))
+		return fail(err, errlen,
+			    "migrate: --postcopy-resume continues the migration "
+			    "that failed, as it was: --net (its tunnels stay "
+			    "as they were), --persistent (libvirt does not "
+			    "define the VM when it resumes), --parallel, "
+			    "--auto-converge and --postcopy-after-precopy do "
+			    "not apply");
 	if ((o->ac_initial || o->ac_increment) && !o->auto_converge)
 		return fail(err, errlen,
 			    "migrate: --auto-converge-initial and "

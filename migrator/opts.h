@@ -88,6 +88,7 @@ struct mig_opts {
 	uint32_t ac_increment;		/* each step up %, 0: QEMU's */
 	bool postcopy;
 	bool postcopy_after_precopy;	/* switch once pass one is done */
+	bool postcopy_resume;		/* recover a post-copy that failed */
 	uint32_t parallel;		/* multifd connections, 0: off */
 
 	/* network continuity (migrate) */

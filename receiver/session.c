@@ -219,8 +219,9 @@ static int rcv_session_check_prepare(struct rcv_session *session,
 	if (rcv_session_check_uri(session, &ps, "migrate_uri", "mem.sock", true,
 	                          why, why_len) < 0 ||
 	    rcv_session_check_uri(session, &ps, "disks_uri", "nbd.sock",
-	                          session->answer.n_disks > 0, why,
-	                          why_len) < 0)
+	                          session->answer.n_disks > 0 &&
+	                              !session->plan.postcopy_resume,
+	                          why, why_len) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -502,6 +503,105 @@ static int rcv_session_check_media(struct rcv_session *session,
 }
 
 /* Can this host take the planned VM? Fills check lines; -EPERM if not. */
+/* A domain state libvirt keeps for post-copy recovery. */
+static bool rcv_state_in_postcopy(int state, int reason)
+{
+	if (state == VIR_DOMAIN_RUNNING)
+		return reason == VIR_DOMAIN_RUNNING_POSTCOPY ||
+		       reason == VIR_DOMAIN_RUNNING_POSTCOPY_FAILED;
+	return state == VIR_DOMAIN_PAUSED &&
+	       (reason == VIR_DOMAIN_PAUSED_POSTCOPY ||
+	        reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED);
+}
+
+/* Map a disk the plan copies to the file an earlier session made for it. */
+static int rcv_session_recover_disk(struct rcv_session *session,
+                                    const struct hv_domain *dom,
+                                    const struct hv_plan_disk *pd)
+{
+	struct hv_plan_answer *a = &session->answer;
+	const char *store = session->srv->storage_dir;
+	size_t len = strlen(store), j;
+
+	for (j = 0; j < dom->n_disks; j++) {
+		const struct hv_disk *d = &dom->disks[j];
+		struct hv_plan_answer_disk *ad = &a->disks[a->n_disks];
+
+		if (strcmp(d->target, pd->target) != 0)
+			continue;
+		if (strcmp(d->type, "file") != 0 ||
+		    strncmp(d->source, store, len) != 0 ||
+		    d->source[len] != '/' || strchr(d->source + len + 1, '/'))
+			return rcv_session_refuse(
+			    session,
+			    "recover: disk %s of '%s' here is '%s', not a "
+			    "file this receiver made in %s",
+			    pd->target, dom->name, d->source, store);
+		snprintf(ad->target, sizeof(ad->target), "%s", d->target);
+		snprintf(ad->path, sizeof(ad->path), "%s", d->source);
+		snprintf(ad->format, sizeof(ad->format), "%s",
+		         d->format[0] ? d->format : pd->format);
+		a->n_disks++;
+		return 0;
+	}
+	return rcv_session_refuse(session, "recover: '%s' here has no disk %s",
+	                          dom->name, pd->target);
+}
+
+/*
+ * A plan to recover a post-copy that failed: the VM must be here, by that
+ * UUID and name, in post-copy, and each disk the plan copies must be a file
+ * an earlier session made in the storage directory. The answer maps them
+ * to those files. Nothing is created, and nothing is removed if this
+ * recovery fails too: the VM's newest state is here.
+ */
+static int rcv_session_check_recover(struct rcv_session *session)
+{
+	struct hv_plan *plan = &session->plan;
+	struct hv_error herr = { 0 };
+	struct tp_error terr = { 0 };
+	struct hv_domain dom;
+	int state = 0, reason = 0, rc = 0;
+	size_t i;
+
+	if (rcv_server_claim(session->srv, session, plan->uuid, &terr) < 0)
+		return rcv_session_refuse(session, "%s", terr.msg);
+	session->conn = hv_virt_open(session->srv->opts->libvirt_uri, &herr);
+	if (!session->conn)
+		return rcv_session_refuse(session, "%s", herr.msg);
+	if (hv_domain_state(session->conn, plan->uuid, &state, &reason, &herr) <
+	    0)
+		return rcv_session_refuse(
+		    session,
+		    "recover: '%s' is not here: the destination never ran it, "
+		    "so the source holds all of it (%s)",
+		    plan->name, herr.msg);
+	if (!rcv_state_in_postcopy(state, reason))
+		return rcv_session_refuse(
+		    session,
+		    "recover: '%s' is here, but not in a post-copy that "
+		    "failed (libvirt state %d, reason %d); nothing to resume",
+		    plan->name, state, reason);
+	if (hv_domain_parse_live(session->conn, plan->uuid, &dom, &herr) < 0)
+		return rcv_session_refuse(session, "recover: %s", herr.msg);
+	if (strcmp(dom.name, plan->name) != 0)
+		rc = rcv_session_refuse(session,
+		                        "recover: the domain with UUID %s is "
+		                        "named '%s' here, not '%s'",
+		                        plan->uuid, dom.name, plan->name);
+	for (i = 0; rc == 0 && i < plan->n_disks; i++)
+		if (!plan->disks[i].shared)
+			rc = rcv_session_recover_disk(session, &dom,
+			                              &plan->disks[i]);
+	hv_domain_clear(&dom);
+	if (rc == 0)
+		rcv_session_check_line(session,
+		                       "recover: '%s' is here in post-copy, "
+		                       "with %zu disk(s) of an earlier session",
+		                       plan->name, session->answer.n_disks);
+	return rc;
+}
+
 static int rcv_session_check_plan(struct rcv_session *session)
 {
 	struct hv_plan *plan = &session->plan;
@@ -715,15 +815,17 @@ static int rcv_session_plan(struct rcv_session *session)
 	}
 	rcv_log(LOG_INFO,
 	        "session %s (%s): plan for '%s' (%s): %u vCPU, %" PRIu64
-	        " MiB, %zu disk(s)%s",
+	        " MiB, %zu disk(s)%s%s",
 	        session->id, session->peer, session->plan.name,
 	        session->plan.uuid, session->plan.vcpus,
 	        session->plan.memory_kib / 1024, session->plan.n_disks,
+	        session->plan.postcopy_resume ? ", post-copy recovery" : "",
 	        session->plan.dry_run ? ", dry run" : "");
-	rc = rcv_session_check_plan(session);
+	rc = session->plan.postcopy_resume ? rcv_session_check_recover(session)
+	                                   : rcv_session_check_plan(session);
 	if (rc == 0 && !session->plan.dry_run)
 		rc = rcv_session_make_dir(session);
-	if (rc == 0 && !session->plan.dry_run)
+	if (rc == 0 && !session->plan.dry_run && !session->plan.postcopy_resume)
 		rc = rcv_session_make_disks(session);
 	if (rc == 0 && session->plan.resume_timeout_ms)
 		rc = rcv_session_grant_resume(session);
@@ -921,6 +1023,20 @@ static void rcv_session_cleanup(struct rcv_session *session)
 	size_t i;
 
 	rcv_session_close_relays(session);
+	if (session->plan.postcopy_resume && !keep) {
+		/* The VM and its disks are an earlier session's: keep them. */
+		if (session->state == RCV_SESSION_PREPARED)
+			rcv_log(
+			    LOG_WARNING,
+			    "session %s: recovering '%s' did not finish: it "
+			    "stays here in post-copy, split with the "
+			    "source; try again (migrator migrate "
+			    "--postcopy-resume)",
+			    session->id, session->plan.name);
+		rcv_net_end(session, true);
+		rcv_session_remove_dir(session);
+		return;
+	}
 	present = !keep && session->conn && session->uuid[0] &&
 	          hv_domain_state(session->conn, session->uuid, &state, &reason,
 	                          NULL) == 0;
@@ -930,7 +1046,7 @@ static void rcv_session_cleanup(struct rcv_session *session)
 			        "session %s: '%s' is here in a post-copy that "
 			        "did not finish, its memory split with the "
 			        "source; keeping it and its disks for recovery "
-			        "(virsh migrate --postcopy --postcopy-resume)",
+			        "(migrator migrate --postcopy-resume)",
 			        session->id, session->plan.name);
 			keep = true;
 		} else if (state == VIR_DOMAIN_RUNNING) {

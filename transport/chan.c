@@ -172,6 +172,7 @@ struct tp_chan *tp_chan_new(struct tp_session *session, uint32_t id,
 	session->buffer_bytes += need;
 	session->chan_count++;
 	LIST_INSERT_HEAD(&session->chans, chan, entry);
+	tp_chan_tighten_if_named(chan);
 	tp_chan_update(chan);
 	return chan;
 fail:

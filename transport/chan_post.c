@@ -107,13 +107,34 @@ static void tp_chan_tighten(struct tp_chan *chan)
 	tp_chan_update(chan);
 }
 
+static bool tp_name_tight(const struct tp_session *session, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < session->n_tight_names; i++)
+		if (strcmp(session->tight_names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Tighten the channels of that name, and those opened with it later. */
 static void tp_chan_tighten_named(struct tp_session *session, const char *name)
 {
 	struct tp_chan *chan;
 
+	if (!tp_name_tight(session, name) &&
+	    session->n_tight_names < TP_TIGHT_NAMES_MAX)
+		snprintf(session->tight_names[session->n_tight_names++],
+		         sizeof(session->tight_names[0]), "%s", name);
 	LIST_FOREACH(chan, &session->chans, entry)
 		if (!chan->done && strcmp(chan->name, name) == 0)
 			tp_chan_tighten(chan);
+}
+
+void tp_chan_tighten_if_named(struct tp_chan *chan)
+{
+	if (tp_name_tight(chan->session, chan->name))
+		tp_chan_tighten(chan);
 }
 
 /* Take the whole queue under the lock, so opening never holds it. */

@@ -141,6 +141,7 @@ struct tp_registry;
 
 #define TP_CHAN_FLIGHT 64u /* frame records per channel in flight */
 #define TP_CHAN_TIGHT_SEND (64u << 10) /* a tight channel's read-ahead */
+#define TP_TIGHT_NAMES_MAX 4           /* names kept tight, per session */
 
 struct tp_chan {
 	LIST_ENTRY(tp_chan) entry;
@@ -276,6 +277,9 @@ struct tp_session {
 	_Atomic uint64_t test_hold_until_ms;
 	_Atomic int stop_req;
 	volatile int stop;
+	/* names tp_session_tighten() gave: channels opened later are tight */
+	char tight_names[TP_TIGHT_NAMES_MAX][TP_FRAME_NAME_MAX + 1];
+	unsigned int n_tight_names;
 	/* channels posted by other threads (tp_session_post_chan) */
 	pthread_mutex_t post_lock;
 	_Atomic bool post_pending; /* posted is not empty: a cheap check */
@@ -328,6 +332,8 @@ void tp_session_wake(struct tp_session *session);
 /* chan_post.c: open the channels other threads posted; free the rest. */
 void tp_chan_post_drain(struct tp_session *session);
 void tp_chan_post_discard(struct tp_session *session);
+/* Tighten a new channel if tp_session_tighten() named it before. */
+void tp_chan_tighten_if_named(struct tp_chan *chan);
 
 /* Emit one session frame (seq 0) into the stripe's ctl buffer. */
 void tp_stripe_emit_ctl(struct tp_stripe *stripe, uint8_t type,

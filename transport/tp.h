@@ -258,7 +258,8 @@ int tp_session_post_chan(struct tp_session *session, const char *name,
 
 /*
  * Thread-safe: from the session's next step on, keep the channels named
- * name tight, for a stream whose far end now waits on what it asked for
+ * name tight (those open then, and those opened with that name later; up
+ * to 4 names), for a stream whose far end now waits on what it asked for
  * in it (QEMU's post-copy page requests): at most the path's
  * bandwidth-delay product (x 1.1) in flight instead of up to 1.5 times it
  * over a 1 MiB floor, and 64 KiB read ahead from the local fd instead of

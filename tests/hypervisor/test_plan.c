@@ -109,6 +109,7 @@ static void plan_assert_eq(const struct hv_plan *a, const struct hv_plan *b)
 	cr_assert_eq(a->dry_run, b->dry_run);
 	cr_assert_eq(a->parallel, b->parallel);
 	cr_assert_eq(a->resume_timeout_ms, b->resume_timeout_ms);
+	cr_assert_eq(a->postcopy_resume, b->postcopy_resume);
 }
 
 /* An encoder's output (taken) is the golden text. */
@@ -487,6 +488,45 @@ Test(plan, resume_timeout)
 	           "resume_timeout_ms");
 	expect_key("resume_timeout", json_integer(30000), -EPROTO,
 	           "resume_timeout");
+}
+
+/* Recovering a failed post-copy: sent only when true, with postcopy. */
+Test(plan, postcopy_resume)
+{
+	struct hv_plan p, back;
+	struct hv_error err = { 0 };
+	json_t *root;
+	char *json;
+
+	golden_plan_struct(&p);
+	p.postcopy = true;
+	p.postcopy_resume = true;
+	p.resume_timeout_ms = 60000;
+	json = hv_plan_encode(&p, &err);
+	cr_assert_not_null(json, "%s", err.msg);
+	cr_assert(strstr(json, "\"resume_timeout_ms\":60000,"
+	                       "\"postcopy_resume\":true}"),
+	          "%s", json);
+	cr_assert_eq(hv_plan_decode(json, strlen(json), &back, &err), 0, "%s",
+	             err.msg);
+	plan_assert_eq(&p, &back);
+	free(json);
+	hv_plan_clear(&back);
+	p.postcopy = false;
+	cr_assert_null(hv_plan_encode(&p, &err));
+	cr_assert_str_eq(err.msg, "plan: postcopy_resume needs postcopy");
+	hv_plan_clear(&p);
+	/* the golden plan has postcopy false */
+	expect_key("postcopy_resume", json_true(), -EPROTO,
+	           "postcopy_resume needs postcopy");
+	expect_key("postcopy_resume", json_false(), -EPROTO,
+	           "postcopy_resume is sent only when true");
+	expect_key("postcopy_resume", json_string("yes"), -EPROTO,
+	           "postcopy_resume");
+	root = golden_json();
+	json_object_set_new(root, "postcopy", json_true());
+	json_object_set_new(root, "postcopy_resume", json_true());
+	expect_json(root, 0, "");
 }
 
 Test(plan, decode_max_disks_and_nics)

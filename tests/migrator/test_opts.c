@@ -175,6 +175,33 @@ Test(migrator_opts, migrate_missing_pieces)
 			      "--postcopy");
 }
 
+Test(migrator_opts, postcopy_resume)
+{
+	struct mig_opts o;
+	char err[256] = "";
+
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "west",
+			   "--postcopy-resume", "--resume-timeout", "600",
+			   "--undefine-source"),
+		     0, "%s", err);
+	cr_assert(o.postcopy_resume && o.postcopy && o.undefine_source);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "west",
+			   "--postcopy-resume", "--net", "l2-extend"),
+		     -EINVAL);
+	cr_assert(strstr(err, "--postcopy-resume continues the migration "
+			 "that failed"), "%s", err);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "west",
+			   "--postcopy-resume", "--persistent"),
+		     -EINVAL);
+	cr_assert(strstr(err, "--persistent (libvirt does not define"),
+		  "%s", err);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "west",
+			   "--mode", "cold", "--postcopy-resume"),
+		     -EINVAL);
+	cr_assert(strstr(err, "for live migration, not --mode cold"), "%s",
+		  err);
+}
+
 Test(migrator_opts, migrate_help)
 {
 	struct mig_opts o;

@@ -382,6 +382,35 @@ Test(transport_session, tighten_refuses_bad_names)
 	tt_server_stop(&srv);
 }
 
+/* A name tightened before its channel opens: the channel opens tight. */
+Test(transport_session, tighten_before_open, .timeout = 10)
+{
+	struct tp_session_conf conf;
+	struct tp_error err = { 0 };
+	struct tt_server srv;
+	struct tp_session *s;
+	struct tp_chan *later, *other;
+	int a[2], b[2];
+
+	conf_psk(&conf, TP_CODEC_RAW);
+	tt_server_start(&srv, &conf);
+	s = tt_connect_ok(&conf, &srv);
+	cr_assert_eq(tp_session_tighten(s, "later"), 0);
+	cr_assert_eq(tp_session_run(s, 50, &err), 0, "%s", err.msg);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+	later = tp_chan_open(s, "later", TP_PRIO_BULK, a[1], &err);
+	cr_assert(later, "%s", err.msg);
+	other = tp_chan_open(s, "other", TP_PRIO_BULK, b[1], &err);
+	cr_assert(other, "%s", err.msg);
+	cr_expect(later->tight);
+	cr_expect_not(other->tight);
+	close(a[0]);
+	close(b[0]);
+	tp_session_free(s);
+	tt_server_stop(&srv);
+}
+
 Test(transport_session, refused_channel_is_reset, .timeout = 10)
 {
 	struct tp_session_conf conf;
