@@ -66,9 +66,10 @@ static const char usage_migrate[] =
 	"      --keepalive-timeout MS  a WAN connection silent this long is\n"
 	"                              re-established (default 5000)\n"
 	"      --resume-timeout S      ride out WAN outages of up to S s\n"
-	"                              (default 30; the receiver may allow\n"
-	"                              less, see its --max-resume-timeout);\n"
-	"                              a longer one fails the migration\n"
+	"                              (default 30, with --postcopy 600; the\n"
+	"                              receiver may allow less, see its\n"
+	"                              --max-resume-timeout); a longer one\n"
+	"                              fails the migration\n"
 	"what moves:\n"
 	"      --shared-disk TARGET    disk TARGET (e.g. vdb) is on shared\n"
 	"                              storage: do not copy it (repeatable)\n"
@@ -785,6 +786,8 @@ static int parse_migrate(struct mig_opts *o, int argc, char **argv,
 		return fail(err, errlen,
 			    "migrate: --auto-converge-initial and "
 			    "--auto-converge-increment need --auto-converge");
+	if (o->postcopy && !o->resume_timeout_ms)
+		o->resume_timeout_ms = MIG_POSTCOPY_RESUME_S * 1000u;
 	if (o->postcopy_after_precopy && !o->postcopy)
 		return fail(err, errlen,
 			    "migrate: --postcopy-after-precopy needs "

@@ -47,6 +47,13 @@ enum mig_on_timeout {
 	MIG_ON_TIMEOUT_POSTCOPY,
 };
 
+/*
+ * --resume-timeout when --postcopy is given without one: once in post-copy
+ * an outage the transport gives up on leaves the VM split (exit 6), while
+ * waiting costs nothing more than the outage itself.
+ */
+#define MIG_POSTCOPY_RESUME_S 600
+
 #define MIG_MAX_SHARED_DISKS 16
 #define MIG_MAX_NET_OPTS     16
 #define MIG_MAX_VM_IPS       16
@@ -71,7 +78,8 @@ struct mig_opts {
 	const char *ca;
 	const char *psk;	 /* path of the PSK file */
 	uint32_t keepalive_timeout_ms; /* 0: the transport's default */
-	uint32_t resume_timeout_ms;    /* 0: the transport's default */
+	uint32_t resume_timeout_ms;    /* 0: the transport's default; with
+	                                  --postcopy MIG_POSTCOPY_RESUME_S */
 	const char *peer_id;	 /* expected receiver identity, NULL: to_host */
 	const char *shared_disks[MIG_MAX_SHARED_DISKS];
 	size_t n_shared_disks;

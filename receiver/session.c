@@ -502,7 +502,68 @@ static int rcv_session_check_media(struct rcv_session *session,
 	return 0;
 }
 
-/* Can this host take the planned VM? Fills check lines; -EPERM if not. */
+/*
+ * A post-copy that did not finish is kept for the peer that migrated it:
+ * STORAGE/.postcopy-UUID holds that peer's identity, so that another peer
+ * cannot feed the VM a stream of its own. Removed once a recovery commits.
+ */
+static void rcv_postcopy_record_path(const struct rcv_session *session,
+                                     char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/.postcopy-%s", session->srv->storage_dir,
+	         session->plan.uuid);
+}
+
+static void rcv_postcopy_record(struct rcv_session *session)
+{
+	const char *who = tp_session_identity(session->tp);
+	char path[4200], line[600];
+	int fd, n;
+	bool ok;
+
+	rcv_postcopy_record_path(session, path, sizeof(path));
+	n = snprintf(line, sizeof(line), "%s\n", who);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = 0; /* cannot be: identities are shorter */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ok = fd >= 0 && write(fd, line, (size_t)n) == n;
+	if (fd >= 0 && close(fd) < 0)
+		ok = false;
+	if (!ok)
+		rcv_log(LOG_ERR,
+		        "session %s: cannot record who may recover '%s' (%s): "
+		        "%s",
+		        session->id, session->plan.name, path, strerror(errno));
+}
+
+/* 0 when this session's peer is the one that migrated the VM here. */
+static int rcv_postcopy_check_peer(struct rcv_session *session)
+{
+	const char *me = tp_session_identity(session->tp);
+	char path[4200], who[512] = "";
+	FILE *f;
+
+	rcv_postcopy_record_path(session, path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return rcv_session_refuse(
+		    session,
+		    "recover: this receiver has no record of a failed "
+		    "post-copy of '%s' (%s: %s)",
+		    session->plan.name, path, strerror(errno));
+	if (!fgets(who, sizeof(who), f))
+		who[0] = '\0';
+	fclose(f);
+	who[strcspn(who, "\n")] = '\0';
+	if (strcmp(who, me) != 0)
+		return rcv_session_refuse(session,
+		                          "recover: '%s' was migrated here by "
+		                          "%s, not %s; only that peer may "
+		                          "resume it",
+		                          session->plan.name, who, me);
+	return 0;
+}
+
 /* A domain state libvirt keeps for post-copy recovery. */
 static bool rcv_state_in_postcopy(int state, int reason)
 {
@@ -582,6 +643,8 @@ static int rcv_session_check_recover(struct rcv_session *session)
 		    "recover: '%s' is here, but not in a post-copy that "
 		    "failed (libvirt state %d, reason %d); nothing to resume",
 		    plan->name, state, reason);
+	if (rcv_postcopy_check_peer(session) < 0)
+		return -EPERM;
 	if (hv_domain_parse_live(session->conn, plan->uuid, &dom, &herr) < 0)
 		return rcv_session_refuse(session, "recover: %s", herr.msg);
 	if (strcmp(dom.name, plan->name) != 0)
@@ -602,6 +665,7 @@ static int rcv_session_check_recover(struct rcv_session *session)
 	return rc;
 }
 
+/* Can this host take the planned VM? Fills check lines; -EPERM if not. */
 static int rcv_session_check_plan(struct rcv_session *session)
 {
 	struct hv_plan *plan = &session->plan;
@@ -869,6 +933,12 @@ static void rcv_session_commit(struct rcv_session *session)
 		rcv_net_commit(session);
 		rcv_log(LOG_INFO, "session %s: '%s' runs here now; committed",
 		        session->id, session->plan.name);
+		if (session->plan.postcopy_resume) {
+			char path[4200];
+
+			rcv_postcopy_record_path(session, path, sizeof(path));
+			unlink(path);
+		}
 	}
 	rcv_session_send(session, hv_ctl_msg_encode(&reply, &herr));
 }
@@ -1048,6 +1118,7 @@ static void rcv_session_cleanup(struct rcv_session *session)
 			        "source; keeping it and its disks for recovery "
 			        "(migrator migrate --postcopy-resume)",
 			        session->id, session->plan.name);
+			rcv_postcopy_record(session);
 			keep = true;
 		} else if (state == VIR_DOMAIN_RUNNING) {
 			rcv_log(LOG_WARNING,

@@ -386,6 +386,11 @@ const char *tp_session_peer(const struct tp_session *session)
 	return session->peer[0] ? session->peer : session->addr;
 }
 
+const char *tp_session_identity(const struct tp_session *session)
+{
+	return session->identity;
+}
+
 void tp_session_wake(struct tp_session *session)
 {
 	uint64_t one = 1;

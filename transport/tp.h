@@ -216,6 +216,9 @@ int tp_session_error(const struct tp_session *session, struct tp_error *err);
 /* "addr [identity]" of the peer. Never NULL. */
 const char *tp_session_peer(const struct tp_session *session);
 
+/* The peer's authenticated identity ("dns:west", "psk:lab"), "" before. */
+const char *tp_session_identity(const struct tp_session *session);
+
 /*
  * The local and peer TCP addresses of the session's first connection, as
  * they were when the handshake finished (either pointer may be NULL).

@@ -185,6 +185,16 @@ Test(migrator_opts, postcopy_resume)
 			   "--undefine-source"),
 		     0, "%s", err);
 	cr_assert(o.postcopy_resume && o.postcopy && o.undefine_source);
+	cr_assert_eq(o.resume_timeout_ms, 600000);
+	/* post-copy rides out longer outages unless told otherwise */
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "west",
+			   "--postcopy"),
+		     0, "%s", err);
+	cr_assert_eq(o.resume_timeout_ms, MIG_POSTCOPY_RESUME_S * 1000u);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "west",
+			   "--postcopy", "--resume-timeout", "45"),
+		     0, "%s", err);
+	cr_assert_eq(o.resume_timeout_ms, 45000);
 	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "west",
 			   "--postcopy-resume", "--net", "l2-extend"),
 		     -EINVAL);
