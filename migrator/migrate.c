@@ -39,6 +39,8 @@
 
 #define MIG_POLL_MS        500    /* job statistics, at least this often */
 #define MIG_ABORT_WAIT_MS  30000  /* an aborted job must end within this */
+/* a recovery's stream must start within this of asking libvirt */
+#define MIG_RESUME_START_MS 60000
 #define MIG_ANSWER_WAIT_MS 120000 /* the receiver creates disks first */
 #define MIG_RESULT_WAIT_MS 30000
 #define MIG_JOB_EVENT_WAIT_MS 2000 /* the job-completed event, if late */
@@ -623,7 +625,7 @@ static int mig_watch(struct mig_run *r)
 	struct tp_stats last = { 0 };
 	struct tp_error err = { 0 };
 	uint64_t limit_ms = 0, last_ms = mig_now_ms(), next = 0, now;
-	uint64_t abort_ms = 0;
+	uint64_t abort_ms = 0, start_ms = mig_now_ms();
 	bool aborted = false, switch_told = false, cancel_ignored = false;
 
 	pc.max_downtime_ms = r->o->max_downtime_ms;
@@ -679,6 +681,24 @@ static int mig_watch(struct mig_run *r)
 			         "domjobinfo %s' there)",
 			         n ? "; " : "", MIG_ABORT_WAIT_MS / 1000,
 			         r->o->domain);
+			r->stuck = true;
+			break;
+		}
+		/*
+		 * A recovery waits first on libvirt at the destination, whose
+		 * QEMU may never answer: QEMU 7.2's main loop can be stuck
+		 * behind a vCPU waiting on a page only the broken stream
+		 * could bring. Nothing moved: the VM is split as it was.
+		 */
+		if (r->o->postcopy_resume && !aborted &&
+		    !mig_relay_accepted(r->relay, "mem") &&
+		    now - start_ms > MIG_RESUME_START_MS && !r->finished) {
+			snprintf(r->reason, sizeof(r->reason),
+			         "the recovery did not start within %d s: "
+			         "libvirt at the destination did not get its "
+			         "QEMU ready to resume (see its libvirtd log; a "
+			         "QEMU blocked on a page never answers)",
+			         MIG_RESUME_START_MS / 1000);
 			r->stuck = true;
 			break;
 		}
