@@ -40,7 +40,7 @@
 #define MIG_POLL_MS        500    /* job statistics, at least this often */
 #define MIG_ABORT_WAIT_MS  30000  /* an aborted job must end within this */
 /* a recovery's stream must start within this of asking libvirt */
-#define MIG_RESUME_START_MS 60000
+#define MIG_RESUME_START_MS   60000
 #define MIG_ANSWER_WAIT_MS 120000 /* the receiver creates disks first */
 #define MIG_RESULT_WAIT_MS 30000
 #define MIG_JOB_EVENT_WAIT_MS 2000 /* the job-completed event, if late */
@@ -693,12 +693,13 @@ static int mig_watch(struct mig_run *r)
 		if (r->o->postcopy_resume && !aborted &&
 		    !mig_relay_accepted(r->relay, "mem") &&
 		    now - start_ms > MIG_RESUME_START_MS && !r->finished) {
-			snprintf(r->reason, sizeof(r->reason),
-			         "the recovery did not start within %d s: "
-			         "libvirt at the destination did not get its "
-			         "QEMU ready to resume (see its libvirtd log; a "
-			         "QEMU blocked on a page never answers)",
-			         MIG_RESUME_START_MS / 1000);
+			snprintf(
+			    r->reason, sizeof(r->reason),
+			    "the recovery did not start within %d s: "
+			    "libvirt at the destination did not get its "
+			    "QEMU ready to resume (see its libvirtd log; a "
+			    "QEMU blocked on a page never answers)",
+			    MIG_RESUME_START_MS / 1000);
 			r->stuck = true;
 			break;
 		}
