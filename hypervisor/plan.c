@@ -108,14 +108,14 @@ static int pl_read_resume(const struct hv_json_ctx *c, json_t *root,
 }
 
 /*
- * root has exactly keys, plus those of opts (NULL-terminated, at most 4)
- * that root has; has[i] says whether it has opts[i]. Keys a peer may leave
- * out are sent only when set, so older peers, which refuse unknown keys,
- * see the messages they knew.
+ * obj has exactly keys, plus those of opts (NULL-terminated, at most 4, or
+ * NULL for none) that obj has; has[i] says whether it has opts[i]. Keys a
+ * peer may leave out are sent only when set (pl_set_opt), so older peers,
+ * which refuse unknown keys, see the messages they knew.
  */
-static int pl_keys_opt(const struct hv_json_ctx *c, json_t *root,
-                       const char *const *keys, const char *const *opts,
-                       bool *has)
+static int pl_keys_opt(const struct hv_json_ctx *c, json_t *obj,
+                       const char *prefix, const char *const *keys,
+                       const char *const *opts, bool *has)
 {
 	const char *all[24];
 	size_t n = 0, i;
@@ -124,13 +124,13 @@ static int pl_keys_opt(const struct hv_json_ctx *c, json_t *root,
 		all[n] = keys[n];
 		n++;
 	}
-	for (i = 0; opts[i] && i < 4; i++) {
-		has[i] = json_object_get(root, opts[i]) != NULL;
+	for (i = 0; opts && opts[i] && i < 4; i++) {
+		has[i] = json_object_get(obj, opts[i]) != NULL;
 		if (has[i])
 			all[n++] = opts[i];
 	}
 	all[n] = NULL;
-	return hv_json_keys(c, root, "", all);
+	return hv_json_keys(c, obj, prefix, all);
 }
 
 static int pl_check_resources(const struct hv_json_ctx *c,
@@ -299,36 +299,32 @@ static const char *const pl_plan_opt_keys[] = { "resume_timeout_ms",
 static const char *const pl_plan_disk_keys[] = { "target",       "format",
 	                                         "virtual_size", "allocation",
 	                                         "shared",       NULL };
-static const char *const pl_plan_media_keys[] = {
-	"target", "format", "virtual_size", "allocation", "shared",
-	"media",  NULL
-};
+static const char *const pl_plan_disk_opt_keys[] = { "media", NULL };
 
 /*
  * disks[i] must be an object with exactly keys; prefix gets its name
  * ("disks[1].") for the messages about its fields.
  */
 static int pl_disk_entry(const struct hv_json_ctx *c, json_t *v, size_t i,
-                         const char *const *keys, char *prefix, size_t size)
+                         const char *const *keys, const char *const *opts,
+                         bool *has, char *prefix, size_t size)
 {
 	snprintf(prefix, size, "disks[%zu].", i);
 	if (!json_is_object(v))
 		return hv_json_fail(c, "disks[%zu] is %s, expected an object",
 		                    i, hv_json_type_name(v));
-	return hv_json_keys(c, v, prefix, keys);
+	return pl_keys_opt(c, v, prefix, keys, opts, has);
 }
 
 static int pl_read_disk(const struct hv_json_ctx *c, json_t *v, size_t i,
                         struct hv_plan_disk *d)
 {
 	char prefix[32];
+	bool media = false;
 	int rc;
 
-	bool media = json_is_object(v) && json_object_get(v, "media");
-
-	rc = pl_disk_entry(c, v, i,
-	                   media ? pl_plan_media_keys : pl_plan_disk_keys,
-	                   prefix, sizeof(prefix));
+	rc = pl_disk_entry(c, v, i, pl_plan_disk_keys, pl_plan_disk_opt_keys,
+	                   &media, prefix, sizeof(prefix));
 	if (rc == 0)
 		rc = hv_json_get_str(c, v, prefix, "target", d->target,
 		                     sizeof(d->target));
@@ -397,7 +393,7 @@ static int pl_read_plan(const struct hv_json_ctx *c, json_t *root,
 	int rc;
 
 	p->version = HV_PLAN_VERSION;
-	rc = pl_keys_opt(c, root, pl_plan_keys, pl_plan_opt_keys, has);
+	rc = pl_keys_opt(c, root, "", pl_plan_keys, pl_plan_opt_keys, has);
 	if (rc == 0)
 		rc = hv_json_get_str(c, root, "", "name", p->name,
 		                     sizeof(p->name));
@@ -493,15 +489,26 @@ void hv_plan_clear(struct hv_plan *plan)
 
 /* ----- writing JSON ----- */
 
-/* Set obj's key to v unless v is 0 (a key a peer may leave out). */
-static json_t *pl_set_opt_uint(json_t *obj, const char *key, unsigned int v)
+/*
+ * Set obj's key to v (taken), a key a peer may leave out: v is NULL when
+ * it is not set, and then not sent. Returns obj, or NULL (obj released)
+ * when out of memory.
+ */
+static json_t *pl_set_opt(json_t *obj, const char *key, json_t *v)
 {
-	if (obj && v &&
-	    json_object_set_new(obj, key, json_integer((json_int_t)v)) < 0) {
-		json_decref(obj);
-		return NULL;
-	}
-	return obj;
+	if (!v)
+		return obj;
+	if (obj && json_object_set_new(obj, key, v) == 0)
+		return obj;
+	if (!obj)
+		json_decref(v);
+	json_decref(obj);
+	return NULL;
+}
+
+static json_t *pl_opt_uint(unsigned int v)
+{
+	return v ? json_integer((json_int_t)v) : NULL;
 }
 
 static json_t *pl_plan_json(const struct hv_plan *p)
@@ -512,19 +519,15 @@ static json_t *pl_plan_json(const struct hv_plan *p)
 
 	for (i = 0; i < p->n_disks; i++) {
 		d = &p->disks[i];
-		json_t *disk =
-		    json_pack("{s:s, s:s, s:I, s:I, s:b}", "target", d->target,
-		              "format", d->format, "virtual_size",
-		              (json_int_t)d->virtual_size, "allocation",
-		              (json_int_t)d->allocation, "shared", d->shared);
-
-		if (disk && d->media[0] &&
-		    json_object_set_new(disk, "media", json_string(d->media)) <
-		        0) {
-			json_decref(disk);
-			disk = NULL;
-		}
-		hv_json_append(&disks, disk);
+		hv_json_append(
+		    &disks,
+		    pl_set_opt(
+		        json_pack("{s:s, s:s, s:I, s:I, s:b}", "target",
+		                  d->target, "format", d->format,
+		                  "virtual_size", (json_int_t)d->virtual_size,
+		                  "allocation", (json_int_t)d->allocation,
+		                  "shared", d->shared),
+		        "media", d->media[0] ? json_string(d->media) : NULL));
 	}
 	for (i = 0; i < p->n_nics; i++)
 		hv_json_append(&nics, json_string(p->nic_macs[i]));
@@ -533,7 +536,7 @@ static json_t *pl_plan_json(const struct hv_plan *p)
 		json_decref(nics);
 		return NULL;
 	}
-	obj = pl_set_opt_uint(
+	obj = pl_set_opt(
 	    json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:s?, "
 	              "s:o, s:o, s:b, s:b, s:b, s:b, s:i}",
 	              "type", "plan", "version", (int)p->version, "name",
@@ -544,13 +547,9 @@ static json_t *pl_plan_json(const struct hv_plan *p)
 	              "persistent", p->persistent, "undefine_source",
 	              p->undefine_source, "postcopy", p->postcopy, "dry_run",
 	              p->dry_run, "parallel", (int)p->parallel),
-	    "resume_timeout_ms", p->resume_timeout_ms);
-	if (obj && p->postcopy_resume &&
-	    json_object_set_new(obj, "postcopy_resume", json_true()) < 0) {
-		json_decref(obj);
-		obj = NULL;
-	}
-	return obj;
+	    "resume_timeout_ms", pl_opt_uint(p->resume_timeout_ms));
+	return pl_set_opt(obj, "postcopy_resume",
+	                  p->postcopy_resume ? json_true() : NULL);
 }
 
 char *hv_plan_encode(const struct hv_plan *plan, struct hv_error *err)
@@ -710,8 +709,8 @@ static int pl_read_answer_disk(const struct hv_json_ctx *c, json_t *v, size_t i,
 	char prefix[32];
 	int rc;
 
-	rc =
-	    pl_disk_entry(c, v, i, pl_answer_disk_keys, prefix, sizeof(prefix));
+	rc = pl_disk_entry(c, v, i, pl_answer_disk_keys, NULL, NULL, prefix,
+	                   sizeof(prefix));
 	if (rc == 0)
 		rc = hv_json_get_str(c, v, prefix, "target", d->target,
 		                     sizeof(d->target));
@@ -733,7 +732,8 @@ static int pl_read_answer(const struct hv_json_ctx *c, json_t *root,
 	size_t i;
 	int rc;
 
-	rc = pl_keys_opt(c, root, pl_answer_keys, pl_answer_opt_keys, &resume);
+	rc = pl_keys_opt(c, root, "", pl_answer_keys, pl_answer_opt_keys,
+	                 &resume);
 	if (rc == 0)
 		rc = hv_json_get_bool(c, root, "", "ok", &a->ok);
 	if (rc == 0)
@@ -806,13 +806,13 @@ static json_t *pl_answer_json(const struct hv_plan_answer *a)
 		json_decref(disks);
 		return NULL;
 	}
-	return pl_set_opt_uint(
+	return pl_set_opt(
 	    json_pack("{s:s, s:i, s:b, s:o, s:o, s:s, s:o}", "type", "answer",
 	              "version", HV_PLAN_VERSION, "ok", a->ok, "error",
 	              hv_json_text_json(a->error), "checks", checks,
 	              "session_dir", a->ok ? a->session_dir : "", "disks",
 	              disks),
-	    "resume_timeout_ms", a->ok ? a->resume_timeout_ms : 0);
+	    "resume_timeout_ms", pl_opt_uint(a->ok ? a->resume_timeout_ms : 0));
 }
 
 /*

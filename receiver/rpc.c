@@ -70,8 +70,10 @@ static const struct rcv_rpc_allow rcv_rpc_allowlist[] = {
 	 * (keepalive_interval) and the client answers PONG; a client that
 	 * called virConnectSetKeepAlive pings too.
 	 */
-	{ RCV_RPC_PROG_KEEPALIVE, 1, "KEEPALIVE_PROC_PING" },
-	{ RCV_RPC_PROG_KEEPALIVE, 2, "KEEPALIVE_PROC_PONG" },
+	{ RCV_RPC_PROG_KEEPALIVE, RCV_RPC_KEEPALIVE_PING,
+	  "KEEPALIVE_PROC_PING" },
+	{ RCV_RPC_PROG_KEEPALIVE, RCV_RPC_KEEPALIVE_PONG,
+	  "KEEPALIVE_PROC_PONG" },
 };
 
 const char *rcv_rpc_allowed(uint32_t prog, int32_t proc)

@@ -34,6 +34,8 @@
 #define RCV_RPC_PROG_KEEPALIVE 0x6b656570u /* "keep" */
 #define RCV_RPC_VERS_REMOTE    1u
 #define RCV_RPC_VERS_KEEPALIVE 1u
+#define RCV_RPC_KEEPALIVE_PING 1 /* procedures of the keepalive program */
+#define RCV_RPC_KEEPALIVE_PONG 2
 
 /* Length word plus the six header words. */
 #define RCV_RPC_HDR_LEN 28u

@@ -168,6 +168,49 @@ static int relay_violation(struct relay *rl, const char *what)
 	return tp_error_set(rl->err, -EPROTO, "%s", what);
 }
 
+/* A violation by who ("daemon sent ", or "" for the client). */
+static int relay_violation_by(struct relay *rl, const char *who,
+                              const char *msg)
+{
+	char what[TP_ERROR_MSG_MAX + 32];
+
+	snprintf(what, sizeof(what), "%s%s", who, msg);
+	return relay_violation(rl, what);
+}
+
+/*
+ * Take the bytes of a message header from p[0..n) into hdr (*fill of
+ * RCV_RPC_HDR_LEN so far); returns how many it took. A bad length word
+ * ends the relay as soon as its 4 bytes are in (*rc), before anyone waits
+ * for that many bytes; who ("daemon sent ") prefixes the message.
+ */
+static size_t relay_take_hdr(struct relay *rl, uint8_t *hdr, size_t *fill,
+                             const uint8_t *p, size_t n, const char *who,
+                             int *rc)
+{
+	struct tp_error perr = { 0 };
+	size_t take = RCV_RPC_HDR_LEN - *fill;
+	uint32_t len;
+
+	take = take < n ? take : n;
+	memcpy(hdr + *fill, p, take);
+	*fill += take;
+	*rc = 0;
+	if (*fill >= 4 && *fill < RCV_RPC_HDR_LEN &&
+	    rcv_rpc_len_decode(hdr, &len, &perr) < 0)
+		*rc = relay_violation_by(rl, who, perr.msg);
+	return take;
+}
+
+/* A keepalive message (PING or PONG): bodiless, with no error. */
+static bool relay_is_keepalive(const struct rcv_rpc_hdr *h)
+{
+	return h->type == RCV_RPC_MESSAGE &&
+	       h->prog == RCV_RPC_PROG_KEEPALIVE &&
+	       h->vers == RCV_RPC_VERS_KEEPALIVE && h->status == RCV_RPC_OK &&
+	       h->len == RCV_RPC_HDR_LEN;
+}
+
 /* Queue bytes for the client, only ever between two daemon messages. */
 static int relay_inject(struct relay *rl, const uint8_t *p, size_t n)
 {
@@ -261,9 +304,7 @@ static int relay_header(struct relay *rl)
 			                    "no memory for the relay");
 		return rl->body_left ? 0 : relay_call_end(rl);
 	}
-	if (h->type == RCV_RPC_MESSAGE && h->prog == RCV_RPC_PROG_KEEPALIVE &&
-	    h->vers == RCV_RPC_VERS_KEEPALIVE && h->status == RCV_RPC_OK &&
-	    h->len == RCV_RPC_HDR_LEN && rcv_rpc_allowed(h->prog, h->proc)) {
+	if (relay_is_keepalive(h) && rcv_rpc_allowed(h->prog, h->proc)) {
 		rl->hdr_fill = 0;
 		if (relay_queue_append(&rl->to_daemon, rl->hdr,
 		                       RCV_RPC_HDR_LEN) < 0)
@@ -280,22 +321,15 @@ static int relay_header(struct relay *rl)
 /* Bytes from the client, in whatever pieces recv() gave them. */
 static int relay_from_client(struct relay *rl, const uint8_t *p, size_t n)
 {
-	struct tp_error perr = { 0 };
-	uint32_t len;
 	size_t take;
 	int rc = 0;
 
 	while (n > 0 && rc == 0) {
 		if (rl->hdr_fill < RCV_RPC_HDR_LEN) {
-			take = RCV_RPC_HDR_LEN - rl->hdr_fill;
-			take = take < n ? take : n;
-			memcpy(rl->hdr + rl->hdr_fill, p, take);
-			rl->hdr_fill += take;
-			if (rl->hdr_fill == RCV_RPC_HDR_LEN)
+			take = relay_take_hdr(rl, rl->hdr, &rl->hdr_fill, p, n,
+			                      "", &rc);
+			if (rc == 0 && rl->hdr_fill == RCV_RPC_HDR_LEN)
 				rc = relay_header(rl);
-			else if (rl->hdr_fill >= 4 &&
-			         rcv_rpc_len_decode(rl->hdr, &len, &perr) < 0)
-				rc = relay_violation(rl, perr.msg);
 		} else {
 			take = rl->body_left < n ? rl->body_left : n;
 			if (rl->action == RELAY_GATHER &&
@@ -312,64 +346,39 @@ static int relay_from_client(struct relay *rl, const uint8_t *p, size_t n)
 	return rc;
 }
 
-/* A keepalive PING from the daemon: a bodiless MESSAGE. */
-static bool relay_is_ping(const struct rcv_rpc_hdr *h)
-{
-	return h->type == RCV_RPC_MESSAGE &&
-	       h->prog == RCV_RPC_PROG_KEEPALIVE &&
-	       h->vers == RCV_RPC_VERS_KEEPALIVE && h->proc == 1 &&
-	       h->status == RCV_RPC_OK && h->len == RCV_RPC_HDR_LEN;
-}
-
 /* The daemon's header is whole: answer a PING, or pass the header on. */
 static int relay_daemon_header(struct relay *rl)
 {
 	struct tp_error perr = { 0 };
-	char what[TP_ERROR_MSG_MAX + 32];
 	struct rcv_rpc_hdr h;
 	uint8_t pong[RCV_RPC_HDR_LEN];
 
-	if (rcv_rpc_hdr_peek(rl->dhdr, RCV_RPC_HDR_LEN, &h, &perr) < 0) {
-		snprintf(what, sizeof(what), "daemon sent %s", perr.msg);
-		return relay_violation(rl, what);
-	}
+	if (rcv_rpc_hdr_peek(rl->dhdr, RCV_RPC_HDR_LEN, &h, &perr) < 0)
+		return relay_violation_by(rl, "daemon sent ", perr.msg);
 	rl->dhdr_fill = 0;
 	rl->daemon_left = h.len - RCV_RPC_HDR_LEN;
-	if (!relay_is_ping(&h))
+	if (!relay_is_keepalive(&h) || h.proc != RCV_RPC_KEEPALIVE_PING)
 		return relay_queue_append(&rl->to_client, rl->dhdr,
 		                          RCV_RPC_HDR_LEN);
-	/* The same header with procedure 2, PONG. */
+	/* The same header, with the PONG procedure. */
 	memcpy(pong, rl->dhdr, sizeof(pong));
 	pong[12] = pong[13] = pong[14] = 0;
-	pong[15] = 2;
+	pong[15] = RCV_RPC_KEEPALIVE_PONG;
 	return relay_queue_append(&rl->to_daemon, pong, sizeof(pong));
 }
 
 /* Bytes from the daemon: passed on, following message boundaries. */
 static int relay_from_daemon(struct relay *rl, const uint8_t *p, size_t n)
 {
-	struct tp_error perr = { 0 };
-	char what[TP_ERROR_MSG_MAX + 32];
-	uint32_t len;
 	size_t take;
 	int rc = 0;
 
 	while (n > 0) {
 		if (rl->daemon_left == 0) {
-			take = RCV_RPC_HDR_LEN - rl->dhdr_fill;
-			take = take < n ? take : n;
-			memcpy(rl->dhdr + rl->dhdr_fill, p, take);
-			rl->dhdr_fill += take;
-			if (rl->dhdr_fill == RCV_RPC_HDR_LEN) {
+			take = relay_take_hdr(rl, rl->dhdr, &rl->dhdr_fill, p,
+			                      n, "daemon sent ", &rc);
+			if (rc == 0 && rl->dhdr_fill == RCV_RPC_HDR_LEN)
 				rc = relay_daemon_header(rl);
-			} else if (rl->dhdr_fill >= 4 &&
-			           rcv_rpc_len_decode(rl->dhdr, &len, &perr) <
-			               0) {
-				/* The length word alone is enough to end it. */
-				snprintf(what, sizeof(what), "daemon sent %s",
-				         perr.msg);
-				return relay_violation(rl, what);
-			}
 		} else {
 			take = rl->daemon_left < n ? rl->daemon_left : n;
 			rl->daemon_left -= take;

@@ -1070,14 +1070,9 @@ static void rcv_session_remove_dir(struct rcv_session *session)
 static bool rcv_state_postcopy(const struct rcv_session *session, int state,
                                int reason)
 {
-	if (state == VIR_DOMAIN_RUNNING)
-		return reason == VIR_DOMAIN_RUNNING_POSTCOPY ||
-		       reason == VIR_DOMAIN_RUNNING_POSTCOPY_FAILED;
-	if (state == VIR_DOMAIN_PAUSED)
-		return reason == VIR_DOMAIN_PAUSED_POSTCOPY ||
-		       reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED ||
-		       (session->plan.postcopy && !session->aborted);
-	return false;
+	return rcv_state_in_postcopy(state, reason) ||
+	       (state == VIR_DOMAIN_PAUSED && session->plan.postcopy &&
+	        !session->aborted);
 }
 
 /*

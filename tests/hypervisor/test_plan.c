@@ -112,6 +112,22 @@ static void plan_assert_eq(const struct hv_plan *a, const struct hv_plan *b)
 	cr_assert_eq(a->postcopy_resume, b->postcopy_resume);
 }
 
+/* p encodes with fragment in its JSON, and decodes back equal. */
+static void round_trip(const struct hv_plan *p, const char *fragment)
+{
+	struct hv_error err = { 0 };
+	struct hv_plan back;
+	char *json = hv_plan_encode(p, &err);
+
+	cr_assert_not_null(json, "%s", err.msg);
+	cr_assert(strstr(json, fragment), "%s", json);
+	cr_assert_eq(hv_plan_decode(json, strlen(json), &back, &err), 0, "%s",
+	             err.msg);
+	plan_assert_eq(p, &back);
+	free(json);
+	hv_plan_clear(&back);
+}
+
 /* An encoder's output (taken) is the golden text. */
 static void expect_encoded(char *json, const struct hv_error *err,
                            const char *golden)
@@ -414,23 +430,14 @@ Test(plan, decode_disks)
 /* A read-only medium's path: optional, on a shared disk, clean. */
 Test(plan, media)
 {
-	struct hv_plan p, back;
+	struct hv_plan p;
 	struct hv_error err = { 0 };
-	char *json;
 
 	golden_plan_struct(&p);
 	snprintf(p.disks[2].media, sizeof(p.disks[2].media),
 	         "/var/lib/libvirt/boot/install.iso");
-	json = hv_plan_encode(&p, &err);
-	cr_assert_not_null(json, "%s", err.msg);
-	cr_assert(strstr(json, "\"shared\":true,\"media\":\"/var/lib/"
-	                       "libvirt/boot/install.iso\"}"),
-	          "%s", json);
-	cr_assert_eq(hv_plan_decode(json, strlen(json), &back, &err), 0, "%s",
-	             err.msg);
-	plan_assert_eq(&p, &back);
-	free(json);
-	hv_plan_clear(&back);
+	round_trip(&p, "\"shared\":true,\"media\":\"/var/lib/"
+	               "libvirt/boot/install.iso\"}");
 	/* on a copied disk, or not a clean absolute path: refused */
 	strcpy(p.disks[0].media, "/var/lib/libvirt/boot/x.iso");
 	cr_assert_null(hv_plan_encode(&p, &err));
@@ -453,21 +460,12 @@ Test(plan, media)
 /* The migrator's resume limit: sent only when set, 1 s .. 1 day. */
 Test(plan, resume_timeout)
 {
-	struct hv_plan p, back;
+	struct hv_plan p;
 	struct hv_error err = { 0 };
-	char *json;
 
 	golden_plan_struct(&p);
 	p.resume_timeout_ms = 120000;
-	json = hv_plan_encode(&p, &err);
-	cr_assert_not_null(json, "%s", err.msg);
-	cr_assert(strstr(json, "\"parallel\":4,\"resume_timeout_ms\":120000}"),
-	          "%s", json);
-	cr_assert_eq(hv_plan_decode(json, strlen(json), &back, &err), 0, "%s",
-	             err.msg);
-	plan_assert_eq(&p, &back);
-	free(json);
-	hv_plan_clear(&back);
+	round_trip(&p, "\"parallel\":4,\"resume_timeout_ms\":120000}");
 	p.resume_timeout_ms = HV_PLAN_RESUME_MIN_MS - 1;
 	cr_assert_null(hv_plan_encode(&p, &err));
 	cr_assert_str_eq(err.msg,
@@ -493,25 +491,16 @@ Test(plan, resume_timeout)
 /* Recovering a failed post-copy: sent only when true, with postcopy. */
 Test(plan, postcopy_resume)
 {
-	struct hv_plan p, back;
+	struct hv_plan p;
 	struct hv_error err = { 0 };
 	json_t *root;
-	char *json;
 
 	golden_plan_struct(&p);
 	p.postcopy = true;
 	p.postcopy_resume = true;
 	p.resume_timeout_ms = 60000;
-	json = hv_plan_encode(&p, &err);
-	cr_assert_not_null(json, "%s", err.msg);
-	cr_assert(strstr(json, "\"resume_timeout_ms\":60000,"
-	                       "\"postcopy_resume\":true}"),
-	          "%s", json);
-	cr_assert_eq(hv_plan_decode(json, strlen(json), &back, &err), 0, "%s",
-	             err.msg);
-	plan_assert_eq(&p, &back);
-	free(json);
-	hv_plan_clear(&back);
+	round_trip(&p, "\"resume_timeout_ms\":60000,"
+	               "\"postcopy_resume\":true}");
 	p.postcopy = false;
 	cr_assert_null(hv_plan_encode(&p, &err));
 	cr_assert_str_eq(err.msg, "plan: postcopy_resume needs postcopy");
