@@ -14,6 +14,7 @@
 struct mig_ewma {
 	double value;
 	bool seeded;
+	uint64_t t_seed; /* sample time of the (re)seed */
 };
 
 struct mig_policy {
@@ -28,6 +29,7 @@ struct mig_policy {
 	uint64_t t_first;
 
 	struct mig_ewma rate;
+	bool rate_mem; /* rate reseeded for the memory phase */
 	struct mig_ewma dirty;
 	bool dirty_known;
 	uint64_t t_dirty_known;
@@ -105,6 +107,22 @@ static void mig_ewma_add(struct mig_ewma *e, double sample, double dt_s)
 	e->value += alpha * (sample - e->value);
 }
 
+/*
+ * The send rate ramps up: within one time constant of its (re)seed, a
+ * faster sample is the rate; a slower one is averaged as usual.
+ */
+static void mig_rate_add(struct mig_ewma *e, double sample, double dt_s,
+                         uint64_t t_ms)
+{
+	if (!e->seeded)
+		e->t_seed = t_ms;
+	else if (t_ms - e->t_seed < MIG_POLICY_TAU_MS && sample > e->value) {
+		e->value = sample;
+		return;
+	}
+	mig_ewma_add(e, sample, dt_s);
+}
+
 static bool mig_sample_in_disks(const struct mig_sample *s)
 {
 	return s->disk_total > 0 && s->mem_processed == 0 &&
@@ -162,8 +180,13 @@ static void mig_policy_observe(struct mig_policy *p, const struct mig_sample *s)
 
 	/* The RPCs of the start would seed the rate far too low. */
 	rate = mig_sample_starting(s) ? 0 : mig_policy_rate_now(p, s, dt_s);
+	/* Memory ramps up again after the disks: measure it afresh. */
+	if (rate > 0 && !p->rate_mem && !mig_sample_in_disks(s)) {
+		p->rate_mem = true;
+		p->rate.seeded = false;
+	}
 	if (rate > 0)
-		mig_ewma_add(&p->rate, rate, dt_s);
+		mig_rate_add(&p->rate, rate, dt_s, s->t_ms);
 
 	if (p->have_prev && s->mem_iteration > p->prev.mem_iteration)
 		syncs = s->mem_iteration - p->prev.mem_iteration;

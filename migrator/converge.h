@@ -13,7 +13,11 @@
  *
  *   R  send rate: wire_bps if known, else mem_bps, else the growth of
  *      mem_processed + disk_processed between samples; smoothed by an EWMA
- *      with a time constant of MIG_POLICY_TAU_MS.
+ *      with a time constant of MIG_POLICY_TAU_MS. A transfer ramps up (TCP
+ *      slow start; a disk mirror whose sparse start moves little data), so
+ *      for one time constant after R is first measured, and again when
+ *      memory starts after the disks, a faster sample replaces R instead
+ *      of being averaged with the slow start.
  *   D  dirty rate as QEMU reports it, smoothed the same way. QEMU measures it
  *      at each bitmap sync, so it is unknown during the first pass over RAM
  *      (mem_iteration 1) and counts as 0 there.
