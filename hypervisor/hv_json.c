@@ -356,3 +356,51 @@ bool hv_json_append(json_t **arr, json_t *v)
 	*arr = NULL;
 	return false;
 }
+
+/*
+ * obj has exactly keys, plus those of opts (NULL-terminated, at most 4, or
+ * NULL for none) that obj has; has[i] says whether it has opts[i]. Keys a
+ * peer may leave out are sent only when set (hv_json_set_opt), so older peers,
+ * which refuse unknown keys, see the messages they knew.
+ */
+int hv_json_keys_opt(const struct hv_json_ctx *c, json_t *obj,
+                     const char *prefix, const char *const *keys,
+                     const char *const *opts, bool *has)
+{
+	const char *all[24];
+	size_t n = 0, i;
+
+	while (keys[n] && n < sizeof(all) / sizeof(all[0]) - 5) {
+		all[n] = keys[n];
+		n++;
+	}
+	for (i = 0; opts && opts[i] && i < 4; i++) {
+		has[i] = json_object_get(obj, opts[i]) != NULL;
+		if (has[i])
+			all[n++] = opts[i];
+	}
+	all[n] = NULL;
+	return hv_json_keys(c, obj, prefix, all);
+}
+
+/*
+ * Set obj's key to v (taken), a key a peer may leave out: v is NULL when
+ * it is not set, and then not sent. Returns obj, or NULL (obj released)
+ * when out of memory.
+ */
+json_t *hv_json_set_opt(json_t *obj, const char *key, json_t *v)
+{
+	if (!v)
+		return obj;
+	if (obj && json_object_set_new(obj, key, v) == 0)
+		return obj;
+	if (!obj)
+		json_decref(v);
+	json_decref(obj);
+	return NULL;
+}
+
+json_t *hv_json_opt_uint(unsigned int v)
+{
+	return v ? json_integer((json_int_t)v) : NULL;
+}

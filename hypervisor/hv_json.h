@@ -46,6 +46,26 @@ const char *hv_json_type_name(const json_t *v);
 /* obj has exactly keys (NULL-terminated); prefix says where ("disks[1]."). */
 int hv_json_keys(const struct hv_json_ctx *c, json_t *obj, const char *prefix,
                  const char *const *keys);
+
+/*
+ * obj has exactly keys, plus those of opts (NULL-terminated, at most 4, or
+ * NULL for none) that obj has; has[i] says whether it has opts[i]. Keys a
+ * peer may leave out are sent only when set (hv_json_set_opt), so older
+ * peers, which refuse unknown keys, see the messages they knew.
+ */
+int hv_json_keys_opt(const struct hv_json_ctx *c, json_t *obj,
+                     const char *prefix, const char *const *keys,
+                     const char *const *opts, bool *has);
+
+/*
+ * Set obj's key to v (taken), a key a peer may leave out: v is NULL when it
+ * is not set, and then not sent. Returns obj, or NULL (obj released) when
+ * out of memory.
+ */
+json_t *hv_json_set_opt(json_t *obj, const char *key, json_t *v);
+
+/* An optional unsigned value: NULL (not sent) when 0. */
+json_t *hv_json_opt_uint(unsigned int v);
 int hv_json_get(const struct hv_json_ctx *c, json_t *obj, const char *prefix,
                 const char *key, json_type want, const char *want_name,
                 json_t **out);

@@ -84,12 +84,8 @@ static int pl_check_identity(const struct hv_json_ctx *c,
 	return 0;
 }
 
-/*
- * A resume limit, when set (or sent: 0 means "not asked", so it is not
- * sent), is HV_PLAN_RESUME_MIN_MS..MAX_MS.
- */
-static int pl_check_resume(const struct hv_json_ctx *c, unsigned int ms,
-                           bool sent)
+int hv_plan_check_resume(const struct hv_json_ctx *c, unsigned int ms,
+                         bool sent)
 {
 	if ((ms || sent) &&
 	    (ms < HV_PLAN_RESUME_MIN_MS || ms > HV_PLAN_RESUME_MAX_MS))
@@ -99,38 +95,12 @@ static int pl_check_resume(const struct hv_json_ctx *c, unsigned int ms,
 	return 0;
 }
 
-static int pl_read_resume(const struct hv_json_ctx *c, json_t *root,
-                          unsigned int *ms)
+int hv_plan_read_resume(const struct hv_json_ctx *c, json_t *root,
+                        unsigned int *ms)
 {
 	int rc = hv_json_get_uint(c, root, "", "resume_timeout_ms", ms);
 
-	return rc < 0 ? rc : pl_check_resume(c, *ms, true);
-}
-
-/*
- * obj has exactly keys, plus those of opts (NULL-terminated, at most 4, or
- * NULL for none) that obj has; has[i] says whether it has opts[i]. Keys a
- * peer may leave out are sent only when set (pl_set_opt), so older peers,
- * which refuse unknown keys, see the messages they knew.
- */
-static int pl_keys_opt(const struct hv_json_ctx *c, json_t *obj,
-                       const char *prefix, const char *const *keys,
-                       const char *const *opts, bool *has)
-{
-	const char *all[24];
-	size_t n = 0, i;
-
-	while (keys[n] && n < sizeof(all) / sizeof(all[0]) - 5) {
-		all[n] = keys[n];
-		n++;
-	}
-	for (i = 0; opts && opts[i] && i < 4; i++) {
-		has[i] = json_object_get(obj, opts[i]) != NULL;
-		if (has[i])
-			all[n++] = opts[i];
-	}
-	all[n] = NULL;
-	return hv_json_keys(c, obj, prefix, all);
+	return rc < 0 ? rc : hv_plan_check_resume(c, *ms, true);
 }
 
 static int pl_check_resources(const struct hv_json_ctx *c,
@@ -157,7 +127,7 @@ static int pl_check_resources(const struct hv_json_ctx *c,
 		                    HV_PLAN_PARALLEL_MAX);
 	if (p->postcopy_resume && !p->postcopy)
 		return hv_json_fail(c, "postcopy_resume needs postcopy");
-	return pl_check_resume(c, p->resume_timeout_ms, false);
+	return hv_plan_check_resume(c, p->resume_timeout_ms, false);
 }
 
 /* Disk i of the plan; sizes=false skips "a copied disk has a size". */
@@ -313,7 +283,7 @@ static int pl_disk_entry(const struct hv_json_ctx *c, json_t *v, size_t i,
 	if (!json_is_object(v))
 		return hv_json_fail(c, "disks[%zu] is %s, expected an object",
 		                    i, hv_json_type_name(v));
-	return pl_keys_opt(c, v, prefix, keys, opts, has);
+	return hv_json_keys_opt(c, v, prefix, keys, opts, has);
 }
 
 static int pl_read_disk(const struct hv_json_ctx *c, json_t *v, size_t i,
@@ -393,7 +363,7 @@ static int pl_read_plan(const struct hv_json_ctx *c, json_t *root,
 	int rc;
 
 	p->version = HV_PLAN_VERSION;
-	rc = pl_keys_opt(c, root, "", pl_plan_keys, pl_plan_opt_keys, has);
+	rc = hv_json_keys_opt(c, root, "", pl_plan_keys, pl_plan_opt_keys, has);
 	if (rc == 0)
 		rc = hv_json_get_str(c, root, "", "name", p->name,
 		                     sizeof(p->name));
@@ -430,7 +400,7 @@ static int pl_read_plan(const struct hv_json_ctx *c, json_t *root,
 	if (rc == 0)
 		rc = hv_json_get_uint(c, root, "", "parallel", &p->parallel);
 	if (rc == 0 && has[0])
-		rc = pl_read_resume(c, root, &p->resume_timeout_ms);
+		rc = hv_plan_read_resume(c, root, &p->resume_timeout_ms);
 	if (rc == 0 && has[1]) {
 		rc = hv_json_get_bool(c, root, "", "postcopy_resume",
 		                      &p->postcopy_resume);
@@ -489,28 +459,6 @@ void hv_plan_clear(struct hv_plan *plan)
 
 /* ----- writing JSON ----- */
 
-/*
- * Set obj's key to v (taken), a key a peer may leave out: v is NULL when
- * it is not set, and then not sent. Returns obj, or NULL (obj released)
- * when out of memory.
- */
-static json_t *pl_set_opt(json_t *obj, const char *key, json_t *v)
-{
-	if (!v)
-		return obj;
-	if (obj && json_object_set_new(obj, key, v) == 0)
-		return obj;
-	if (!obj)
-		json_decref(v);
-	json_decref(obj);
-	return NULL;
-}
-
-static json_t *pl_opt_uint(unsigned int v)
-{
-	return v ? json_integer((json_int_t)v) : NULL;
-}
-
 static json_t *pl_plan_json(const struct hv_plan *p)
 {
 	json_t *disks = json_array(), *nics = json_array(), *obj;
@@ -521,7 +469,7 @@ static json_t *pl_plan_json(const struct hv_plan *p)
 		d = &p->disks[i];
 		hv_json_append(
 		    &disks,
-		    pl_set_opt(
+		    hv_json_set_opt(
 		        json_pack("{s:s, s:s, s:I, s:I, s:b}", "target",
 		                  d->target, "format", d->format,
 		                  "virtual_size", (json_int_t)d->virtual_size,
@@ -536,7 +484,7 @@ static json_t *pl_plan_json(const struct hv_plan *p)
 		json_decref(nics);
 		return NULL;
 	}
-	obj = pl_set_opt(
+	obj = hv_json_set_opt(
 	    json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:s?, "
 	              "s:o, s:o, s:b, s:b, s:b, s:b, s:i}",
 	              "type", "plan", "version", (int)p->version, "name",
@@ -547,9 +495,9 @@ static json_t *pl_plan_json(const struct hv_plan *p)
 	              "persistent", p->persistent, "undefine_source",
 	              p->undefine_source, "postcopy", p->postcopy, "dry_run",
 	              p->dry_run, "parallel", (int)p->parallel),
-	    "resume_timeout_ms", pl_opt_uint(p->resume_timeout_ms));
-	return pl_set_opt(obj, "postcopy_resume",
-	                  p->postcopy_resume ? json_true() : NULL);
+	    "resume_timeout_ms", hv_json_opt_uint(p->resume_timeout_ms));
+	return hv_json_set_opt(obj, "postcopy_resume",
+	                       p->postcopy_resume ? json_true() : NULL);
 }
 
 char *hv_plan_encode(const struct hv_plan *plan, struct hv_error *err)
@@ -667,7 +615,7 @@ static int pl_check_answer(const struct hv_json_ctx *c,
 		    a->n_checks, a->n_disks, HV_PLAN_CHECKS_MAX, HV_MAX_DISKS);
 	if (!a->ok)
 		return 0;
-	rc = pl_check_resume(c, a->resume_timeout_ms, false);
+	rc = hv_plan_check_resume(c, a->resume_timeout_ms, false);
 	if (rc < 0)
 		return rc;
 	if (a->session_dir[0] &&
@@ -732,8 +680,8 @@ static int pl_read_answer(const struct hv_json_ctx *c, json_t *root,
 	size_t i;
 	int rc;
 
-	rc = pl_keys_opt(c, root, "", pl_answer_keys, pl_answer_opt_keys,
-	                 &resume);
+	rc = hv_json_keys_opt(c, root, "", pl_answer_keys, pl_answer_opt_keys,
+	                      &resume);
 	if (rc == 0)
 		rc = hv_json_get_bool(c, root, "", "ok", &a->ok);
 	if (rc == 0)
@@ -757,7 +705,7 @@ static int pl_read_answer(const struct hv_json_ctx *c, json_t *root,
 		rc = pl_read_answer_disk(c, json_array_get(arr, i), i,
 		                         &a->disks[i]);
 	if (rc == 0 && resume)
-		rc = pl_read_resume(c, root, &a->resume_timeout_ms);
+		rc = hv_plan_read_resume(c, root, &a->resume_timeout_ms);
 	return rc;
 }
 
@@ -806,13 +754,14 @@ static json_t *pl_answer_json(const struct hv_plan_answer *a)
 		json_decref(disks);
 		return NULL;
 	}
-	return pl_set_opt(
+	return hv_json_set_opt(
 	    json_pack("{s:s, s:i, s:b, s:o, s:o, s:s, s:o}", "type", "answer",
 	              "version", HV_PLAN_VERSION, "ok", a->ok, "error",
 	              hv_json_text_json(a->error), "checks", checks,
 	              "session_dir", a->ok ? a->session_dir : "", "disks",
 	              disks),
-	    "resume_timeout_ms", pl_opt_uint(a->ok ? a->resume_timeout_ms : 0));
+	    "resume_timeout_ms",
+	    hv_json_opt_uint(a->ok ? a->resume_timeout_ms : 0));
 }
 
 /*

@@ -41,6 +41,16 @@
 #define HV_PLAN_RESUME_MIN_MS 1000u
 #define HV_PLAN_RESUME_MAX_MS (24u * 3600u * 1000u)
 
+/*
+ * A plan's or an answer's resume_timeout_ms (the live plan's and the
+ * xplan's): when set, or sent (0 means "not asked", so it is not sent), it
+ * is HV_PLAN_RESUME_MIN_MS..MAX_MS. Read: get it from root and check it.
+ */
+int hv_plan_check_resume(const struct hv_json_ctx *c, unsigned int ms,
+                         bool sent);
+int hv_plan_read_resume(const struct hv_json_ctx *c, json_t *root,
+                        unsigned int *ms);
+
 struct hv_plan_disk {
 	char target[32];       /* [a-z]+[0-9a-z]*, unique in the plan */
 	char format[16];       /* raw|qcow2 */

@@ -166,7 +166,7 @@ static int xp_check(const struct hv_json_ctx *c, const struct hv_xplan *p)
 			    i,
 			    hv_error_quote(n->network, shown, sizeof(shown)));
 	}
-	return 0;
+	return hv_plan_check_resume(c, p->resume_timeout_ms, false);
 }
 
 int hv_xplan_check(const struct hv_xplan *plan, struct hv_error *err)
@@ -223,15 +223,17 @@ static json_t *xp_plan_json(const struct hv_xplan *p)
 		json_decref(serials);
 		return NULL;
 	}
-	return json_pack(
-	    "{s:s,s:i,s:s,s:s,s:b,s:b,s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:o,s:o}",
-	    "type", "xplan", "version", HV_XPLAN_VERSION, "mode",
-	    hv_xplan_mode_name(p->mode), "target", hv_kind_name(d->kind),
-	    "start", p->start, "dry_run", p->dry_run, "name", d->name, "uuid",
-	    d->uuid, "memory_kib", (json_int_t)d->memory_kib, "vcpus",
-	    (json_int_t)d->vcpus, "firmware",
-	    d->firmware == HV_FW_UEFI ? "uefi" : "bios", "guest_os",
-	    d->guest_os, "disks", disks, "nics", nics, "serials", serials);
+	return hv_json_set_opt(
+	    json_pack(
+	        "{s:s,s:i,s:s,s:s,s:b,s:b,s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:o,s:o}",
+	        "type", "xplan", "version", HV_XPLAN_VERSION, "mode",
+	        hv_xplan_mode_name(p->mode), "target", hv_kind_name(d->kind),
+	        "start", p->start, "dry_run", p->dry_run, "name", d->name,
+	        "uuid", d->uuid, "memory_kib", (json_int_t)d->memory_kib,
+	        "vcpus", (json_int_t)d->vcpus, "firmware",
+	        d->firmware == HV_FW_UEFI ? "uefi" : "bios", "guest_os",
+	        d->guest_os, "disks", disks, "nics", nics, "serials", serials),
+	    "resume_timeout_ms", hv_json_opt_uint(p->resume_timeout_ms));
 }
 
 char *hv_xplan_encode(const struct hv_xplan *plan, struct hv_error *err)
@@ -250,6 +252,8 @@ static const char *const xp_plan_keys[] = {
 	"name",  "uuid",    "memory_kib", "vcpus",  "firmware", "guest_os",
 	"disks", "nics",    "serials",    NULL,
 };
+/* Keys sent only when set. */
+static const char *const xp_plan_opt_keys[] = { "resume_timeout_ms", NULL };
 static const char *const xp_disk_keys[] = {
 	"device",   "bus",    "scsi_model", "controller",   "unit",
 	"readonly", "format", "subformat",  "virtual_size", NULL,
@@ -394,6 +398,7 @@ static int xp_read_plan(const struct hv_json_ctx *c, json_t *root,
 {
 	struct hv_vmdef *d = &p->def;
 	unsigned int version = 0;
+	bool has[1] = { false };
 	int rc;
 
 	rc = hv_json_get_uint(c, root, "", "version", &version);
@@ -402,7 +407,10 @@ static int xp_read_plan(const struct hv_json_ctx *c, json_t *root,
 		                    "version %u is not supported (expected %d)",
 		                    version, HV_XPLAN_VERSION);
 	if (rc == 0)
-		rc = hv_json_keys(c, root, "", xp_plan_keys);
+		rc = hv_json_keys_opt(c, root, "", xp_plan_keys,
+		                      xp_plan_opt_keys, has);
+	if (rc == 0 && has[0])
+		rc = hv_plan_read_resume(c, root, &p->resume_timeout_ms);
 	if (rc == 0)
 		rc = XP_GET_ENUM(c, root, "", "mode", xp_mode_parse, &p->mode);
 	if (rc == 0)
@@ -458,6 +466,7 @@ int hv_xplan_decode(const char *buf, size_t len, struct hv_xplan *plan,
 static const char *const xp_answer_keys[] = { "type",      "version", "ok",
 	                                      "error",     "checks",  "vm_dir",
 	                                      "can_start", NULL };
+static const char *const xp_answer_opt_keys[] = { "resume_timeout_ms", NULL };
 
 static int xp_check_answer(const struct hv_json_ctx *c,
                            const struct hv_xplan_answer *a)
@@ -475,7 +484,9 @@ static int xp_check_answer(const struct hv_json_ctx *c,
 	if (a->vm_dir[0] && (a->vm_dir[0] != '/' || strstr(a->vm_dir, "/..") ||
 	                     !hv_json_text_ok(a->vm_dir, false)))
 		return hv_json_fail(c, "vm_dir is not a clean absolute path");
-	return 0;
+	if (!a->ok && a->resume_timeout_ms)
+		return hv_json_fail(c, "a refusal grants no resume_timeout_ms");
+	return hv_plan_check_resume(c, a->resume_timeout_ms, false);
 }
 
 char *hv_xplan_answer_encode(const struct hv_xplan_answer *a,
@@ -491,11 +502,14 @@ char *hv_xplan_answer_encode(const struct hv_xplan_answer *a,
 	if (!checks)
 		return hv_json_dump(&c, NULL);
 	return hv_json_dump(
-	    &c,
-	    json_pack("{s:s,s:i,s:b,s:o,s:o,s:s,s:b}", "type", "xplan-answer",
-	              "version", HV_XPLAN_VERSION, "ok", a->ok, "error",
-	              hv_json_text_json(a->error), "checks", checks, "vm_dir",
-	              a->ok ? a->vm_dir : "", "can_start", a->can_start));
+	    &c, hv_json_set_opt(
+	            json_pack(
+	                "{s:s,s:i,s:b,s:o,s:o,s:s,s:b}", "type", "xplan-answer",
+	                "version", HV_XPLAN_VERSION, "ok", a->ok, "error",
+	                hv_json_text_json(a->error), "checks", checks, "vm_dir",
+	                a->ok ? a->vm_dir : "", "can_start", a->can_start),
+	            "resume_timeout_ms",
+	            hv_json_opt_uint(a->ok ? a->resume_timeout_ms : 0)));
 }
 
 static int xp_read_answer(const struct hv_json_ctx *c, json_t *root,
@@ -503,9 +517,13 @@ static int xp_read_answer(const struct hv_json_ctx *c, json_t *root,
 {
 	json_t *arr = NULL;
 	size_t i, n = 0;
+	bool has[1] = { false };
 	int rc;
 
-	rc = hv_json_keys(c, root, "", xp_answer_keys);
+	rc = hv_json_keys_opt(c, root, "", xp_answer_keys, xp_answer_opt_keys,
+	                      has);
+	if (rc == 0 && has[0])
+		rc = hv_plan_read_resume(c, root, &a->resume_timeout_ms);
 	if (rc == 0)
 		rc = hv_json_get_bool(c, root, "", "ok", &a->ok);
 	if (rc == 0)

@@ -39,6 +39,8 @@ struct hv_xplan {
 	/* The converted definition: kind is the target; disk paths unused. */
 	struct hv_vmdef def;
 	uint64_t disk_sizes[HV_VMDEF_MAX_DISKS]; /* bytes; 0 = empty cdrom */
+	/* Ride out WAN outages this long; 0: not asked (not sent). */
+	unsigned int resume_timeout_ms;
 };
 
 struct hv_xplan_answer {
@@ -48,6 +50,8 @@ struct hv_xplan_answer {
 	size_t n_checks;
 	char vm_dir[256]; /* where the VM's files go, "" for a dry run */
 	bool can_start;   /* the receiver's libvirt runs the target */
+	/* What it granted of the plan's resume_timeout_ms; 0: not asked. */
+	unsigned int resume_timeout_ms;
 };
 
 const char *hv_xplan_mode_name(enum hv_xplan_mode mode); /* cold, warm */

@@ -235,3 +235,89 @@ Test(xplan, answer_refusals)
 	             -EPROTO);
 	cr_assert_eq(a.ok, false);
 }
+
+/*
+ * The outage limit of a cold or warm move: sent only when asked (the golden
+ * plan, without it, is what older receivers knew), 1 s .. 1 day.
+ */
+Test(xplan, resume_timeout)
+{
+	struct hv_error err = { 0 };
+	char *json;
+
+	golden_struct(&plan);
+	plan.resume_timeout_ms = 3600000;
+	json = hv_xplan_encode(&plan, &err);
+	cr_assert_not_null(json, "%s", err.msg);
+	cr_assert(strstr(json, "\"serials\":[\"file\"],"
+	                       "\"resume_timeout_ms\":3600000}"),
+	          "%s", json);
+	cr_assert_eq(hv_xplan_decode(json, strlen(json), &back, &err), 0, "%s",
+	             err.msg);
+	cr_assert_eq(memcmp(&plan, &back, sizeof(plan)), 0);
+	free(json);
+
+	plan.resume_timeout_ms = 999;
+	cr_assert_null(hv_xplan_encode(&plan, &err));
+	cr_assert_str_eq(err.msg,
+	                 "xplan: resume_timeout_ms 999 is not 1000..86400000");
+
+	refused("\"serials\":[\"file\"]}",
+	        "\"serials\":[\"file\"],\"resume_timeout_ms\":0}",
+	        "resume_timeout_ms 0 is not 1000..86400000");
+	refused("\"serials\":[\"file\"]}",
+	        "\"serials\":[\"file\"],\"resume_timeout_ms\":86400001}",
+	        "resume_timeout_ms 86400001 is not 1000..86400000");
+	refused("\"serials\":[\"file\"]}",
+	        "\"serials\":[\"file\"],\"resume_timeout_ms\":\"60000\"}",
+	        "resume_timeout_ms");
+	refused("\"serials\":[\"file\"]}",
+	        "\"serials\":[\"file\"],\"resume_timeout\":60000}",
+	        "unknown field 'resume_timeout'");
+}
+
+/* What the receiver granted; a refusal carries none. */
+Test(xplan, answer_resume_timeout)
+{
+	struct hv_xplan_answer a = { .ok = true, .resume_timeout_ms = 120000 },
+	                       b;
+	struct hv_error err = { 0 };
+	static const char refusal[] =
+	    "{\"type\":\"xplan-answer\",\"version\":1,\"ok\":false,\"error\":"
+	    "\"no\",\"checks\":[],\"vm_dir\":\"\",\"can_start\":false,"
+	    "\"resume_timeout_ms\":120000}";
+	static const char too_short[] =
+	    "{\"type\":\"xplan-answer\",\"version\":1,\"ok\":true,\"error\":"
+	    "\"\",\"checks\":[],\"vm_dir\":\"\",\"can_start\":false,"
+	    "\"resume_timeout_ms\":10}";
+	char *json;
+
+	strcpy(a.vm_dir, "/srv/x");
+	json = hv_xplan_answer_encode(&a, &err);
+	cr_assert_not_null(json, "%s", err.msg);
+	cr_assert(strstr(json, "\"can_start\":false,"
+	                       "\"resume_timeout_ms\":120000}"),
+	          "%s", json);
+	cr_assert_eq(hv_xplan_answer_decode(json, strlen(json), &b, &err), 0,
+	             "%s", err.msg);
+	cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0);
+	free(json);
+
+	/* A refusal is sent without it, whatever the struct says. */
+	a.ok = false;
+	strcpy(a.error, "no");
+	json = hv_xplan_answer_encode(&a, &err);
+	cr_assert_not_null(json, "%s", err.msg);
+	cr_assert_null(strstr(json, "resume_timeout_ms"), "%s", json);
+	free(json);
+
+	cr_assert_eq(hv_xplan_answer_decode(refusal, strlen(refusal), &b, &err),
+	             -EPROTO);
+	cr_assert(strstr(err.msg, "a refusal grants no resume_timeout_ms"),
+	          "%s", err.msg);
+	cr_assert_eq(
+	    hv_xplan_answer_decode(too_short, strlen(too_short), &b, &err),
+	    -EPROTO);
+	cr_assert(strstr(err.msg, "resume_timeout_ms 10 is not"), "%s",
+	          err.msg);
+}
