@@ -329,23 +329,33 @@ static void mig_print_checks(struct mig_run *r)
 		               r->answer.checks[i]);
 }
 
-/*
- * The receiver holds the session through outages of at most what it
- * granted; waiting longer here would only find the session gone.
- */
-static void mig_resume_granted(struct mig_run *r)
+void mig_transport_result(struct mig_events *ev, struct tp_runner *runner,
+                          struct mig_result *result)
 {
-	unsigned int asked = r->plan.resume_timeout_ms;
-	unsigned int granted = r->answer.resume_timeout_ms;
+	struct tp_stats st;
 
+	tp_runner_stats(runner, &st);
+	mig_events_log(ev, "info",
+	               "transport: %" PRIu64 " resumes, %" PRIu64
+	               " frames resent",
+	               st.resumes, st.tx_resent);
+	result->raw_bytes = st.tx_raw;
+	result->wire_bytes = st.tx_wire;
+	result->compression =
+	    st.tx_wire ? (double)st.tx_raw / (double)st.tx_wire : 1.0;
+}
+
+void mig_resume_granted(struct mig_events *ev, struct tp_session *tp,
+                        unsigned int asked, unsigned int granted)
+{
 	if (!asked)
 		return;
 	if (!granted)
 		granted = TP_DEFAULT_RESUME_MS; /* it said nothing */
 	if (granted >= asked)
 		return;
-	tp_session_set_resume_timeout(r->tp, granted);
-	mig_events_log(r->ev, "warn",
+	tp_session_set_resume_timeout(tp, granted);
+	mig_events_log(ev, "warn",
 	               "the receiver rides out WAN outages of at most %u s "
 	               "(its --max-resume-timeout), not the %u s asked; a "
 	               "longer one fails the migration",
@@ -384,7 +394,8 @@ static int mig_plan(struct mig_run *r)
 		return mig_fail(r, MIG_EXIT_PREFLIGHT,
 		                "the receiver refused the plan: %s",
 		                r->answer.error);
-	mig_resume_granted(r);
+	mig_resume_granted(r->ev, r->tp, r->plan.resume_timeout_ms,
+	                   r->answer.resume_timeout_ms);
 	if (r->o->dry_run)
 		return 0;
 	if (hv_plan_answer_match(&r->plan, &r->answer, &herr) < 0)
@@ -767,7 +778,6 @@ static int mig_commit(struct mig_run *r)
 	struct mig_result result = { 0 };
 	struct hv_error herr = { 0 };
 	struct tp_error err = { 0 };
-	struct tp_stats st;
 	struct hv_job job;
 	char *buf = NULL;
 	ssize_t len;
@@ -793,17 +803,9 @@ static int mig_commit(struct mig_run *r)
 	mig_net_commit(r->net);
 	if (r->o->undefine_source && hv_domain_undefine(r->dom, &herr) < 0)
 		mig_events_log(r->ev, "warn", "at the source: %s", herr.msg);
-	tp_runner_stats(r->runner, &st);
-	mig_events_log(r->ev, "info",
-	               "transport: %" PRIu64 " resumes, %" PRIu64
-	               " frames resent",
-	               st.resumes, st.tx_resent);
+	mig_transport_result(r->ev, r->runner, &result);
 	result.downtime_ms = r->done_job.downtime_ms;
 	result.total_ms = mig_now_ms() - r->t0_ms;
-	result.raw_bytes = st.tx_raw;
-	result.wire_bytes = st.tx_wire;
-	result.compression =
-	    st.tx_wire ? (double)st.tx_raw / (double)st.tx_wire : 1.0;
 	result.source_host = r->host;
 	result.dest_host = r->o->to_host;
 	result.source_undefined = r->o->undefine_source;

@@ -69,7 +69,7 @@ static const char usage_migrate[] =
 	"                              (default 30, with --postcopy 600; the\n"
 	"                              receiver may allow less, see its\n"
 	"                              --max-resume-timeout); a longer one\n"
-	"                              fails the migration\n"
+	"                              fails the migration (every --mode)\n"
 	"what moves:\n"
 	"      --shared-disk TARGET    disk TARGET (e.g. vdb) is on shared\n"
 	"                              storage: do not copy it (repeatable)\n"
@@ -805,12 +805,11 @@ static int parse_migrate(struct mig_opts *o, int argc, char **argv,
 			    "migrate: --disk-format, --force-off and "
 			    "--no-start need --mode cold or warm");
 	if (o->mode != MIG_MODE_LIVE &&
-	    (o->n_nets || o->postcopy || o->parallel || o->auto_converge ||
-	     o->resume_timeout_ms))
+	    (o->n_nets || o->postcopy || o->parallel || o->auto_converge))
 		return fail(err, errlen,
-			    "migrate: --net, --postcopy, --parallel, "
-			    "--auto-converge and --resume-timeout are for live "
-			    "migration, not --mode %s",
+			    "migrate: --net, --postcopy, --parallel and "
+			    "--auto-converge are for live migration, not "
+			    "--mode %s",
 			    o->mode == MIG_MODE_COLD ? "cold" : "warm");
 	return 0;
 }

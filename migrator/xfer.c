@@ -267,6 +267,7 @@ static int xr_local(struct xr_run *r)
 	    o->mode == MIG_MODE_WARM ? HV_XPLAN_WARM : HV_XPLAN_COLD;
 	r->plan->start = !o->no_start;
 	r->plan->dry_run = o->dry_run;
+	r->plan->resume_timeout_ms = o->resume_timeout_ms;
 	if (hv_xplan_check(r->plan, &herr) < 0)
 		return xr_fail(r, MIG_EXIT_PREFLIGHT, "%s", herr.msg);
 	return 0;
@@ -318,6 +319,8 @@ static int xr_connect_plan(struct xr_run *r)
 		return xr_fail(r, MIG_EXIT_PREFLIGHT,
 		               "the receiver refused the plan: %s",
 		               r->answer.error);
+	mig_resume_granted(r->ev, r->tp, r->plan->resume_timeout_ms,
+	                   r->answer.resume_timeout_ms);
 	return 0;
 }
 
@@ -509,7 +512,6 @@ static int xr_commit(struct xr_run *r)
 	struct mig_result result = { 0 };
 	struct hv_error herr = { 0 };
 	struct tp_error err = { 0 };
-	struct tp_stats st;
 	char *buf = NULL;
 	ssize_t len;
 
@@ -530,13 +532,9 @@ static int xr_commit(struct xr_run *r)
 	mig_events_log(r->ev, "info", "receiver: %s", res.reason);
 	if (r->o->undefine_source && hv_domain_undefine(r->dom, &herr) < 0)
 		mig_events_log(r->ev, "warn", "at the source: %s", herr.msg);
-	tp_runner_stats(r->runner, &st);
+	mig_transport_result(r->ev, r->runner, &result);
 	result.downtime_ms = r->was_running ? mig_now_ms() - r->down_ms : 0;
 	result.total_ms = mig_now_ms() - r->t0_ms;
-	result.raw_bytes = st.tx_raw;
-	result.wire_bytes = st.tx_wire;
-	result.compression =
-	    st.tx_wire ? (double)st.tx_raw / (double)st.tx_wire : 1.0;
 	result.source_host = r->host;
 	result.dest_host = r->o->to_host;
 	result.source_undefined = r->o->undefine_source;

@@ -794,14 +794,9 @@ int rcv_session_send(struct rcv_session *session, char *json)
 	return rc;
 }
 
-/*
- * The migrator asked to ride out WAN outages of up to the plan's
- * resume_timeout_ms: grant it, up to --max-resume-timeout, and say what
- * was granted.
- */
-static int rcv_session_grant_resume(struct rcv_session *session)
+int rcv_session_grant_resume(struct rcv_session *session, unsigned int asked,
+                             unsigned int *granted)
 {
-	unsigned int asked = session->plan.resume_timeout_ms;
 	unsigned int max = session->srv->opts->max_resume_timeout_ms;
 	unsigned int grant = asked < max ? asked : max;
 	int rc;
@@ -811,7 +806,7 @@ static int rcv_session_grant_resume(struct rcv_session *session)
 		rcv_session_refuse(session, "resume limit: %s", strerror(-rc));
 		return rc;
 	}
-	session->answer.resume_timeout_ms = grant;
+	*granted = grant;
 	rcv_log(LOG_INFO,
 	        "session %s (%s): WAN outages of up to %u s are ridden out "
 	        "(asked %u s, at most %u s here)",
@@ -892,7 +887,9 @@ static int rcv_session_plan(struct rcv_session *session)
 	if (rc == 0 && !session->plan.dry_run && !session->plan.postcopy_resume)
 		rc = rcv_session_make_disks(session);
 	if (rc == 0 && session->plan.resume_timeout_ms)
-		rc = rcv_session_grant_resume(session);
+		rc = rcv_session_grant_resume(session,
+		                              session->plan.resume_timeout_ms,
+		                              &a->resume_timeout_ms);
 	a->ok = rc == 0;
 	if (!a->ok) {
 		a->session_dir[0] = '\0';

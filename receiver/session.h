@@ -96,6 +96,14 @@ int rcv_session_refuse(struct rcv_session *session, const char *fmt, ...)
  * or a refusal (-EPERM). */
 int rcv_session_check_space(struct rcv_session *session, uint64_t need);
 
+/*
+ * The migrator asked its plan to ride out WAN outages of up to asked ms:
+ * grant it, up to --max-resume-timeout, apply it to the session, log what
+ * was granted and put it in *granted. Refuses the plan if it cannot.
+ */
+int rcv_session_grant_resume(struct rcv_session *session, unsigned int asked,
+                             unsigned int *granted);
+
 /* "512 MiB" or "12 GiB", into buf. */
 const char *rcv_mib(uint64_t bytes, char *buf, size_t len);
 

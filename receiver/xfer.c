@@ -516,6 +516,10 @@ void rcv_xfer_run(struct rcv_session *session, const char *msg, size_t len)
 	rc = xfer_check(x);
 	if (rc == 0 && !x->plan.dry_run)
 		rc = xfer_prepare(x);
+	if (rc == 0 && x->plan.resume_timeout_ms)
+		rc =
+		    rcv_session_grant_resume(session, x->plan.resume_timeout_ms,
+		                             &x->answer.resume_timeout_ms);
 	if (rc < 0)
 		rcv_log(LOG_WARNING, "session %s (%s): plan refused: %s",
 		        session->id, session->peer, session->answer.error);

@@ -699,9 +699,16 @@ Test(migrator_opts, migrate_between_hypervisors_bad)
 			   "--net", "l3"), -EINVAL);
 	cr_assert(strstr(err, "for live migration, not --mode cold"), "%s", err);
 	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--mode", "warm",
-			   "--resume-timeout", "60"), -EINVAL);
-	cr_assert(strstr(err, "--resume-timeout are for live migration, not "
+			   "--auto-converge"), -EINVAL);
+	cr_assert(strstr(err, "--auto-converge are for live migration, not "
 			 "--mode warm"), "%s", err);
+	/* A long copy of disks wants to ride out outages as much as any. */
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--mode", "warm",
+			   "--resume-timeout", "3600"), 0, "%s", err);
+	cr_assert_eq(o.resume_timeout_ms, 3600000);
+	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h", "--mode", "cold",
+			   "--resume-timeout", "60"), 0, "%s", err);
+	cr_assert_eq(o.resume_timeout_ms, 60000);
 	cr_assert_eq(PARSE(&o, err, "migrate", "vm", "--to", "h",
 			   "--auto-converge-initial", "90"), -EINVAL);
 	cr_assert_str_eq(err, "migrate: --auto-converge-initial and "
