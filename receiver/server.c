@@ -15,6 +15,7 @@
 #include "hypervisor/virt.h"
 #include "receiver/log.h"
 #include "receiver/net.h"
+#include "receiver/postcopy.h"
 #include "receiver/session.h"
 
 #define RCV_ACCEPT_SLICE_MS 200
@@ -164,6 +165,26 @@ static void rcv_server_reap(struct rcv_server *srv, bool all)
 	}
 }
 
+/* What earlier runs kept of post-copies that did not finish (postcopy.h). */
+static void rcv_server_postcopy_records(struct rcv_server *srv)
+{
+	struct hv_error herr = { 0 };
+	virConnectPtr conn;
+
+	if (rcv_postcopy_count(srv->storage_dir) == 0)
+		return;
+	conn = hv_virt_open(srv->opts->libvirt_uri, &herr);
+	if (!conn) {
+		rcv_log(LOG_WARNING,
+		        "post-copy records in %s not checked: %s; the next "
+		        "start checks them",
+		        srv->storage_dir, herr.msg);
+		return;
+	}
+	rcv_postcopy_reconcile(srv->storage_dir, conn);
+	virConnectClose(conn);
+}
+
 void rcv_server_run(struct rcv_server *srv)
 {
 	struct tp_error err = { 0 };
@@ -174,6 +195,7 @@ void rcv_server_run(struct rcv_server *srv)
 	        srv->opts->listen_host[0] ? srv->opts->listen_host : "*",
 	        tp_listener_port(srv->listener), srv->storage_dir,
 	        srv->opts->libvirt_uri);
+	rcv_server_postcopy_records(srv);
 	while (!srv->stop) {
 		rcv_server_reap(srv, false);
 		tp = tp_listener_accept(srv->listener, RCV_ACCEPT_SLICE_MS,

@@ -26,6 +26,7 @@
 #include "netcontinuity/netctl.h"
 #include "receiver/log.h"
 #include "receiver/net.h"
+#include "receiver/postcopy.h"
 #include "receiver/rpc.h"
 #include "receiver/xfer.h"
 #include "transport/tp_msg.h"
@@ -503,65 +504,64 @@ static int rcv_session_check_media(struct rcv_session *session,
 }
 
 /*
- * A post-copy that did not finish is kept for the peer that migrated it:
- * STORAGE/.postcopy-UUID holds that peer's identity, so that another peer
- * cannot feed the VM a stream of its own. Removed once a recovery commits.
+ * A post-copy that did not finish is kept for the peer that migrated it
+ * (receiver/postcopy.h), so that another peer cannot feed the VM a stream
+ * of its own. Removed once a recovery commits.
  */
-static void rcv_postcopy_record_path(const struct rcv_session *session,
-                                     char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/.postcopy-%s", session->srv->storage_dir,
-	         session->plan.uuid);
-}
-
 static void rcv_postcopy_record(struct rcv_session *session)
 {
-	const char *who = tp_session_identity(session->tp);
-	char path[4200], line[600];
-	int fd, n;
-	bool ok;
+	const char *disks[HV_MAX_DISKS];
+	char path[4200];
+	size_t i;
+	int rc;
 
-	rcv_postcopy_record_path(session, path, sizeof(path));
-	n = snprintf(line, sizeof(line), "%s\n", who);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		n = 0; /* cannot be: identities are shorter */
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ok = fd >= 0 && write(fd, line, (size_t)n) == n;
-	if (fd >= 0 && close(fd) < 0)
-		ok = false;
-	if (!ok)
+	for (i = 0; i < session->answer.n_disks && i < HV_MAX_DISKS; i++)
+		disks[i] = session->answer.disks[i].path;
+	rc = rcv_postcopy_write(session->srv->storage_dir, session->plan.uuid,
+	                        tp_session_identity(session->tp),
+	                        session->plan.name, disks, i);
+	if (rc < 0) {
+		rcv_postcopy_path(session->srv->storage_dir, session->plan.uuid,
+		                  path, sizeof(path));
 		rcv_log(LOG_ERR,
 		        "session %s: cannot record who may recover '%s' (%s): "
 		        "%s",
-		        session->id, session->plan.name, path, strerror(errno));
+		        session->id, session->plan.name, path, strerror(-rc));
+	}
 }
 
 /* 0 when this session's peer is the one that migrated the VM here. */
 static int rcv_postcopy_check_peer(struct rcv_session *session)
 {
 	const char *me = tp_session_identity(session->tp);
-	char path[4200], who[512] = "";
-	FILE *f;
+	struct rcv_postcopy_rec *rec = malloc(sizeof(*rec));
+	char why[300];
+	int rc;
 
-	rcv_postcopy_record_path(session, path, sizeof(path));
-	f = fopen(path, "re");
-	if (!f)
-		return rcv_session_refuse(
+	if (!rec)
+		return rcv_session_refuse(session, "recover: out of memory");
+	rc = rcv_postcopy_read(session->srv->storage_dir, session->plan.uuid,
+	                       rec, why, sizeof(why));
+	if (rc == -EBADMSG)
+		rc =
+		    rcv_session_refuse(session,
+		                       "recover: the record of '%s' is damaged "
+		                       "(%s); it cannot be recovered from here",
+		                       session->plan.name, why);
+	else if (rc < 0)
+		rc = rcv_session_refuse(
 		    session,
 		    "recover: this receiver has no record of a failed "
-		    "post-copy of '%s' (%s: %s)",
-		    session->plan.name, path, strerror(errno));
-	if (!fgets(who, sizeof(who), f))
-		who[0] = '\0';
-	fclose(f);
-	who[strcspn(who, "\n")] = '\0';
-	if (strcmp(who, me) != 0)
-		return rcv_session_refuse(session,
-		                          "recover: '%s' was migrated here by "
-		                          "%s, not %s; only that peer may "
-		                          "resume it",
-		                          session->plan.name, who, me);
-	return 0;
+		    "post-copy of '%s' (%s)",
+		    session->plan.name, why);
+	else if (strcmp(rec->peer, me) != 0)
+		rc = rcv_session_refuse(session,
+		                        "recover: '%s' was migrated here by "
+		                        "%s, not %s; only that peer may "
+		                        "resume it",
+		                        session->plan.name, rec->peer, me);
+	free(rec);
+	return rc;
 }
 
 /* A domain state libvirt keeps for post-copy recovery. */
@@ -933,7 +933,9 @@ static void rcv_session_commit(struct rcv_session *session)
 		if (session->plan.postcopy_resume) {
 			char path[4200];
 
-			rcv_postcopy_record_path(session, path, sizeof(path));
+			rcv_postcopy_path(session->srv->storage_dir,
+			                  session->plan.uuid, path,
+			                  sizeof(path));
 			unlink(path);
 		}
 	}

@@ -21,6 +21,7 @@
 #include "hypervisor/vmdef_xml.h"
 #include "hypervisor/vmx.h"
 #include "hypervisor/xlcfg.h"
+#include "tests/testdir.h"
 
 #define UUID "6f2c9a4e-1b7d-4c3a-9e58-0d4b2f1a7c36"
 
@@ -29,15 +30,12 @@ static char dir[] = "/tmp/sf-vmdef-file-XXXXXX";
 
 static void setup(void)
 {
-	cr_assert_not_null(mkdtemp(dir));
+	testdir_make(dir);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	testdir_remove(dir);
 }
 
 static struct hv_vmdisk *add_disk(struct hv_vmdef *d, enum hv_disk_bus bus,
