@@ -455,6 +455,12 @@ static int tp_stripe_recv_frame(struct tp_stripe *stripe,
 			    "peer %s refused the connection: "
 			    "%s",
 			    session->peer, reason.msg);
+		/* A peer that frees its session (tp_session_free) just closes
+		 * it. */
+		if (reason.code == ESHUTDOWN)
+			return tp_session_fail(session, -ECONNRESET,
+			                       "peer %s closed the session",
+			                       session->peer);
 		return tp_session_fail(session, -ECONNRESET,
 		                       "peer %s closed the session: code %u %s",
 		                       session->peer, reason.code, reason.msg);

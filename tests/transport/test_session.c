@@ -694,3 +694,31 @@ Test(transport_session, bulk_stripes_are_the_lowest_open_ones)
 	session.bulk_stripes = 2;
 	cr_assert(tp_session_stripe_bulk(&session, &stripes[2]));
 }
+
+/*
+ * A peer that frees its session closes it the ordinary way: the other end
+ * says so without the close frame's code ("code 108 session closed").
+ */
+Test(transport_session, peer_close_is_plain, .timeout = 10)
+{
+	struct tp_session_conf conf;
+	struct tt_server srv;
+	struct tp_session *s;
+	int i;
+
+	conf_psk(&conf, TP_CODEC_RAW);
+	tt_server_start(&srv, &conf);
+	s = tt_connect_ok(&conf, &srv);
+	for (i = 0; i < 500 && srv.accepted == 0; i++)
+		usleep(10000);
+	cr_assert_eq(srv.accepted, 1);
+	tp_session_free(s);
+	for (i = 0; i < 500 && srv.busy > 0; i++)
+		usleep(10000);
+	cr_assert_eq(srv.busy, 0, "the server's session did not end");
+	tt_server_stop(&srv);
+	cr_log_info("server: %s", srv.session_err);
+	cr_assert(strstr(srv.session_err, "closed the session"), "%s",
+	          srv.session_err);
+	cr_assert_null(strstr(srv.session_err, "code"), "%s", srv.session_err);
+}
