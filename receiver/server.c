@@ -15,7 +15,7 @@
 #include "hypervisor/virt.h"
 #include "receiver/log.h"
 #include "receiver/net.h"
-#include "receiver/postcopy.h"
+#include "receiver/records.h"
 #include "receiver/session.h"
 
 #define RCV_ACCEPT_SLICE_MS 200
@@ -165,23 +165,23 @@ static void rcv_server_reap(struct rcv_server *srv, bool all)
 	}
 }
 
-/* What earlier runs kept of post-copies that did not finish (postcopy.h). */
+/* What earlier runs left: journals and post-copy records (records.h). */
 static void rcv_server_postcopy_records(struct rcv_server *srv)
 {
 	struct hv_error herr = { 0 };
 	virConnectPtr conn;
 
-	if (rcv_postcopy_count(srv->storage_dir) == 0)
+	if (rcv_records_count(srv->storage_dir) == 0)
 		return;
 	conn = hv_virt_open(srv->opts->libvirt_uri, &herr);
 	if (!conn) {
 		rcv_log(LOG_WARNING,
-		        "post-copy records in %s not checked: %s; the next "
-		        "start checks them",
+		        "records in %s not settled: %s; the next start "
+		        "settles them",
 		        srv->storage_dir, herr.msg);
 		return;
 	}
-	rcv_postcopy_reconcile(srv->storage_dir, conn);
+	rcv_records_reconcile(srv->storage_dir, conn);
 	virConnectClose(conn);
 }
 

@@ -26,7 +26,7 @@
 #include "netcontinuity/netctl.h"
 #include "receiver/log.h"
 #include "receiver/net.h"
-#include "receiver/postcopy.h"
+#include "receiver/records.h"
 #include "receiver/rpc.h"
 #include "receiver/xfer.h"
 #include "transport/tp_msg.h"
@@ -503,51 +503,100 @@ static int rcv_session_check_media(struct rcv_session *session,
 	return 0;
 }
 
+/* The VM this session's plan is about, and its disks made here. */
+static struct rcv_record *rcv_session_record(struct rcv_session *session)
+{
+	struct rcv_record *rec = calloc(1, sizeof(*rec));
+	size_t i;
+
+	if (!rec)
+		return NULL;
+	snprintf(rec->peer, sizeof(rec->peer), "%s",
+	         tp_session_identity(session->tp));
+	snprintf(rec->uuid, sizeof(rec->uuid), "%s", session->plan.uuid);
+	snprintf(rec->name, sizeof(rec->name), "%s", session->plan.name);
+	rec->postcopy = session->plan.postcopy;
+	for (i = 0; i < session->answer.n_disks && i < RCV_RECORD_DISKS; i++)
+		snprintf(rec->disks[i], sizeof(rec->disks[i]), "%s",
+		         session->answer.disks[i].path);
+	rec->n_disks = i;
+	return rec;
+}
+
+int rcv_session_journal(struct rcv_session *session, struct rcv_record *rec)
+{
+	char path[4200];
+	int rc;
+
+	snprintf(rec->peer, sizeof(rec->peer), "%s",
+	         tp_session_identity(session->tp));
+	rcv_journal_path(session->srv->storage_dir, session->id, path,
+	                 sizeof(path));
+	rc = rcv_record_write(path, rec);
+	if (rc < 0)
+		return rcv_session_refuse(session, "cannot write %s: %s", path,
+		                          strerror(-rc));
+	session->journaled = true;
+	return 0;
+}
+
+void rcv_session_journal_end(struct rcv_session *session)
+{
+	char path[4200];
+
+	if (!session->journaled)
+		return;
+	rcv_journal_path(session->srv->storage_dir, session->id, path,
+	                 sizeof(path));
+	if (unlink(path) < 0 && errno != ENOENT)
+		rcv_log(LOG_WARNING, "session %s: %s: %s", session->id, path,
+		        strerror(errno));
+	session->journaled = false;
+}
+
 /*
  * A post-copy that did not finish is kept for the peer that migrated it
- * (receiver/postcopy.h), so that another peer cannot feed the VM a stream
- * of its own. Removed once a recovery commits.
+ * (records.h), so that another peer cannot feed the VM a stream of its
+ * own. Removed once a recovery commits.
  */
 static void rcv_postcopy_record(struct rcv_session *session)
 {
-	const char *disks[HV_MAX_DISKS];
+	struct rcv_record *rec = rcv_session_record(session);
 	char path[4200];
-	size_t i;
-	int rc;
+	int rc = -ENOMEM;
 
-	for (i = 0; i < session->answer.n_disks && i < HV_MAX_DISKS; i++)
-		disks[i] = session->answer.disks[i].path;
-	rc = rcv_postcopy_write(session->srv->storage_dir, session->plan.uuid,
-	                        tp_session_identity(session->tp),
-	                        session->plan.name, disks, i);
-	if (rc < 0) {
-		rcv_postcopy_path(session->srv->storage_dir, session->plan.uuid,
-		                  path, sizeof(path));
+	rcv_postcopy_path(session->srv->storage_dir, session->plan.uuid, path,
+	                  sizeof(path));
+	if (rec)
+		rc = rcv_record_write(path, rec);
+	free(rec);
+	if (rc < 0)
 		rcv_log(LOG_ERR,
 		        "session %s: cannot record who may recover '%s' (%s): "
 		        "%s",
 		        session->id, session->plan.name, path, strerror(-rc));
-	}
 }
 
 /* 0 when this session's peer is the one that migrated the VM here. */
 static int rcv_postcopy_check_peer(struct rcv_session *session)
 {
 	const char *me = tp_session_identity(session->tp);
-	struct rcv_postcopy_rec *rec = malloc(sizeof(*rec));
-	char why[300];
+	struct rcv_record *rec = malloc(sizeof(*rec));
+	char path[4200], why[300];
 	int rc;
 
 	if (!rec)
 		return rcv_session_refuse(session, "recover: out of memory");
-	rc = rcv_postcopy_read(session->srv->storage_dir, session->plan.uuid,
-	                       rec, why, sizeof(why));
+	rcv_postcopy_path(session->srv->storage_dir, session->plan.uuid, path,
+	                  sizeof(path));
+	rc = rcv_record_read(path, rec, why, sizeof(why));
 	if (rc == -EBADMSG)
 		rc =
 		    rcv_session_refuse(session,
 		                       "recover: the record of '%s' is damaged "
-		                       "(%s); it cannot be recovered from here",
-		                       session->plan.name, why);
+		                       "(%s: %s); it cannot be recovered from "
+		                       "here",
+		                       session->plan.name, path, why);
 	else if (rc < 0)
 		rc = rcv_session_refuse(
 		    session,
@@ -562,17 +611,6 @@ static int rcv_postcopy_check_peer(struct rcv_session *session)
 		                        session->plan.name, rec->peer, me);
 	free(rec);
 	return rc;
-}
-
-/* A domain state libvirt keeps for post-copy recovery. */
-static bool rcv_state_in_postcopy(int state, int reason)
-{
-	if (state == VIR_DOMAIN_RUNNING)
-		return reason == VIR_DOMAIN_RUNNING_POSTCOPY ||
-		       reason == VIR_DOMAIN_RUNNING_POSTCOPY_FAILED;
-	return state == VIR_DOMAIN_PAUSED &&
-	       (reason == VIR_DOMAIN_PAUSED_POSTCOPY ||
-	        reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED);
 }
 
 /* Map a disk the plan copies to the file an earlier session made for it. */
@@ -747,15 +785,18 @@ static int rcv_session_make_dir(struct rcv_session *session)
 	return 0;
 }
 
-static int rcv_session_make_disks(struct rcv_session *session)
+/* Name the disks the plan copies, and journal them before making any. */
+static int rcv_session_name_disks(struct rcv_session *session,
+                                  struct hv_plan_answer_disk *disks, size_t *n)
 {
-	struct hv_plan *plan = &session->plan;
-	struct hv_plan_answer *a = &session->answer;
-	struct hv_error herr = { 0 };
+	const struct hv_plan *plan = &session->plan;
+	struct rcv_record *rec;
 	size_t i;
+	int rc;
 
+	*n = 0;
 	for (i = 0; i < plan->n_disks; i++) {
-		struct hv_plan_answer_disk *d = &a->disks[a->n_disks];
+		struct hv_plan_answer_disk *d = &disks[*n];
 
 		if (plan->disks[i].shared)
 			continue; /* a medium this host holds: not copied */
@@ -769,8 +810,42 @@ static int rcv_session_make_disks(struct rcv_session *session)
 		             plan->disks[i].format) >= (int)sizeof(d->path))
 			return rcv_session_refuse(
 			    session, "disk %s: path too long", d->target);
+		(*n)++;
+	}
+	if (*n == 0)
+		return 0;
+	rec = rcv_session_record(session);
+	if (!rec)
+		return rcv_session_refuse(session, "out of memory");
+	for (i = 0; i < *n && i < RCV_RECORD_DISKS; i++)
+		snprintf(rec->disks[i], sizeof(rec->disks[i]), "%s",
+		         disks[i].path);
+	rec->n_disks = i;
+	rc = rcv_session_journal(session, rec);
+	free(rec);
+	return rc;
+}
+
+static int rcv_session_make_disks(struct rcv_session *session)
+{
+	struct hv_plan *plan = &session->plan;
+	struct hv_plan_answer *a = &session->answer;
+	struct hv_plan_answer_disk named[HV_MAX_DISKS];
+	struct hv_error herr = { 0 };
+	size_t i, n, p = 0;
+	int rc;
+
+	rc = rcv_session_name_disks(session, named, &n);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		struct hv_plan_answer_disk *d = &a->disks[a->n_disks];
+
+		*d = named[i];
+		while (plan->disks[p].shared)
+			p++;
 		if (hv_image_create(d->path, d->format,
-		                    plan->disks[i].virtual_size, &herr) < 0)
+		                    plan->disks[p++].virtual_size, &herr) < 0)
 			return rcv_session_refuse(session, "%s", herr.msg);
 		a->n_disks++; /* made: from now on cleanup removes it */
 		rcv_session_check_line(session, "disk %s: created %s (%s)",
@@ -1149,6 +1224,7 @@ static void rcv_session_cleanup(struct rcv_session *session)
 			        session->id);
 	}
 	rcv_session_remove_dir(session);
+	rcv_session_journal_end(session);
 }
 
 void *rcv_session_main(void *arg)

@@ -59,6 +59,7 @@ struct rcv_session {
 	struct hv_plan plan;
 	struct hv_plan_answer answer; /* its disks[0..n_disks) exist here */
 	bool dir_made;
+	bool journaled; /* STORAGE/.session-ID written (records.h) */
 	bool aborted; /* the migrator said abort: the VM runs at the source */
 	virConnectPtr conn;
 	struct rcv_net *net;   /* tunnels, if the migrator asked (net.c) */
@@ -95,6 +96,17 @@ int rcv_session_refuse(struct rcv_session *session, const char *fmt, ...)
 /* Is there need bytes of room in the storage directory? A check line,
  * or a refusal (-EPERM). */
 int rcv_session_check_space(struct rcv_session *session, uint64_t need);
+
+struct rcv_record;
+
+/*
+ * Journal what the session is about to make (records.h): rec gets the
+ * peer, and the caller's uuid, name, postcopy, dir and disks are written to
+ * STORAGE/.session-ID before anything is made. Refuses the plan if it
+ * cannot. rcv_session_journal_end() removes the journal (idempotent).
+ */
+int rcv_session_journal(struct rcv_session *session, struct rcv_record *rec);
+void rcv_session_journal_end(struct rcv_session *session);
 
 /*
  * The migrator asked its plan to ride out WAN outages of up to asked ms:

@@ -30,6 +30,7 @@
 #include "hypervisor/vmdef_file.h"
 #include "hypervisor/xplan.h"
 #include "receiver/log.h"
+#include "receiver/records.h"
 #include "receiver/session.h"
 #include "transport/tp_msg.h"
 
@@ -248,6 +249,22 @@ static int xfer_check(struct rcv_xfer *x)
 	return rc;
 }
 
+/* Journal the VM's directory before making it (records.h). */
+static int xfer_journal(struct rcv_xfer *x)
+{
+	struct rcv_record *rec = calloc(1, sizeof(*rec));
+	int rc;
+
+	if (!rec)
+		return rcv_session_refuse(x->session, "out of memory");
+	snprintf(rec->uuid, sizeof(rec->uuid), "%s", x->plan.def.uuid);
+	snprintf(rec->name, sizeof(rec->name), "%s", x->plan.def.name);
+	snprintf(rec->dir, sizeof(rec->dir), "%s", x->answer.vm_dir);
+	rc = rcv_session_journal(x->session, rec);
+	free(rec);
+	return rc;
+}
+
 /* The VM's directory and its images, each exported writable. */
 static int xfer_prepare(struct rcv_xfer *x)
 {
@@ -262,6 +279,8 @@ static int xfer_prepare(struct rcv_xfer *x)
 	             session->id) >= (int)sizeof(x->answer.vm_dir))
 		return rcv_session_refuse(session,
 		                          "storage directory path too long");
+	if (xfer_journal(x) < 0)
+		return -EPERM;
 	if (mkdir(dir, 0755) < 0)
 		return rcv_session_refuse(session, "%s: %s", dir,
 		                          strerror(errno));
@@ -401,6 +420,7 @@ static void xfer_commit(struct rcv_xfer *x)
 	                              : "defined:",
 	         x->files[0], hv_kind_name(def->kind));
 	x->committed = true;
+	rcv_session_journal_end(session);
 	rcv_log(LOG_INFO, "session %s: '%s' %s", session->id, def->name,
 	        res.reason);
 out:
@@ -479,6 +499,7 @@ static void xfer_cleanup(struct rcv_xfer *x)
 	if (x->dir_made)
 		rcv_log(LOG_INFO, "session %s: removed what it created",
 		        session->id);
+	rcv_session_journal_end(session);
 }
 
 void rcv_xfer_run(struct rcv_session *session, const char *msg, size_t len)
