@@ -284,6 +284,7 @@ bool rcv_state_in_postcopy(int state, int reason)
 
 struct rcv_settle {
 	const char *storage_dir;
+	const char *run_dir;
 	virConnectPtr conn;
 	struct rcv_record *rec;
 	char path[4200]; /* the record's file */
@@ -317,10 +318,9 @@ static void rcv_settle_disks_here(const struct rcv_record *rec, char *buf,
 	}
 }
 
-/* Remove the files of a move's directory, then the directory. */
-static void rcv_settle_remove_dir(const struct rcv_settle *st)
+/* Remove the files of a directory we made, then the directory. */
+static void rcv_settle_remove_dir(const char *dir)
 {
-	const char *dir = st->rec->dir;
 	char path[4400];
 	struct dirent *de;
 	DIR *d = opendir(dir);
@@ -365,7 +365,7 @@ static void rcv_settle_remove(const struct rcv_settle *st, bool domain)
 		rcv_log(LOG_WARNING, "%s: left alone, not a directory of %s",
 		        rec->dir, st->storage_dir);
 	else
-		rcv_settle_remove_dir(st);
+		rcv_settle_remove_dir(rec->dir);
 }
 
 /* A journal left behind by a session that never finished: 1 if settled. */
@@ -373,7 +373,7 @@ static int rcv_settle_journal(struct rcv_settle *st, const char *id)
 {
 	struct rcv_record *rec = st->rec;
 	struct hv_error herr = { 0 };
-	char post[4200];
+	char post[4200], sockets[4200];
 	int state = 0, reason = 0, rc;
 	bool here = false;
 
@@ -387,10 +387,18 @@ static int rcv_settle_journal(struct rcv_settle *st, const char *id)
 		}
 		here = rc == 0;
 	}
-	if (here && (rcv_state_in_postcopy(state, reason) ||
-	             (state == VIR_DOMAIN_PAUSED && rec->postcopy))) {
-		rcv_postcopy_path(st->storage_dir, rec->uuid, post,
-		                  sizeof(post));
+	snprintf(sockets, sizeof(sockets), "%s/%s", st->run_dir, id);
+	rcv_settle_remove_dir(sockets);
+	rcv_postcopy_path(st->storage_dir, rec->uuid, post, sizeof(post));
+	if (rec->uuid[0] && access(post, F_OK) == 0) {
+		/* A recovery's: the VM is an earlier session's, on record. */
+		rcv_log(LOG_WARNING,
+		        "session %s: recovering %s did not finish when the "
+		        "receiver stopped; it stays as its post-copy record "
+		        "says",
+		        id, st->what);
+	} else if (here && (rcv_state_in_postcopy(state, reason) ||
+	                    (state == VIR_DOMAIN_PAUSED && rec->postcopy))) {
 		rc = rcv_record_write(post, rec);
 		if (rc < 0) {
 			rcv_log(LOG_ERR, "%s: %s; the journal %s stays", post,
@@ -521,9 +529,10 @@ static int rcv_settle_one(struct rcv_settle *st, const char *key, bool journal)
  * Visit each record of storage_dir: settle it against conn, or only count
  * it (conn NULL). Journals first: one may become a post-copy record.
  */
-static int rcv_records_each(const char *storage_dir, virConnectPtr conn)
+static int rcv_records_each(const char *storage_dir, const char *run_dir,
+                            virConnectPtr conn)
 {
-	struct rcv_settle st = { storage_dir, conn, NULL, "", "" };
+	struct rcv_settle st = { storage_dir, run_dir, conn, NULL, "", "" };
 	const char *key;
 	struct dirent *de;
 	bool journal;
@@ -556,10 +565,11 @@ static int rcv_records_each(const char *storage_dir, virConnectPtr conn)
 
 int rcv_records_count(const char *storage_dir)
 {
-	return rcv_records_each(storage_dir, NULL);
+	return rcv_records_each(storage_dir, NULL, NULL);
 }
 
-int rcv_records_reconcile(const char *storage_dir, virConnectPtr conn)
+int rcv_records_reconcile(const char *storage_dir, const char *run_dir,
+                          virConnectPtr conn)
 {
-	return conn ? rcv_records_each(storage_dir, conn) : 0;
+	return conn ? rcv_records_each(storage_dir, run_dir, conn) : 0;
 }

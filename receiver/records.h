@@ -82,10 +82,12 @@ int rcv_records_count(const char *storage_dir);
  * conn.
  *
  * A journal left behind: if its VM is here in post-copy, it becomes a
- * post-copy record (kept for recovery); if it runs here, the migration got
- * past the switchover and the VM and its disks are kept; otherwise (not
- * here, or an incoming domain that never ran) what the session made is
- * removed, domain, disks and directory, since the source holds the VM.
+ * post-copy record (kept for recovery; an existing one, a recovery's, is
+ * kept as it is); if it runs here, the migration got past the switchover
+ * and the VM and its disks are kept; otherwise (not here, or an incoming
+ * domain that never ran) what the session made is removed, domain, disks
+ * and directory, since the source holds the VM. In every case the session's
+ * socket directory, run_dir/ID, goes.
  *
  * A post-copy record: if libvirt still has its VM, it is logged and kept;
  * if an operator removed the VM, the record goes (nothing is left to
@@ -96,6 +98,7 @@ int rcv_records_count(const char *storage_dir);
  * Each decision is logged. Returns how many records were settled (removed
  * or turned into a post-copy record); damaged ones are logged and left.
  */
-int rcv_records_reconcile(const char *storage_dir, virConnectPtr conn);
+int rcv_records_reconcile(const char *storage_dir, const char *run_dir,
+                          virConnectPtr conn);
 
 #endif

@@ -181,7 +181,7 @@ static void rcv_server_postcopy_records(struct rcv_server *srv)
 		        srv->storage_dir, herr.msg);
 		return;
 	}
-	rcv_records_reconcile(srv->storage_dir, conn);
+	rcv_records_reconcile(srv->storage_dir, RCV_RUN_DIR, conn);
 	virConnectClose(conn);
 }
 

@@ -785,14 +785,12 @@ static int rcv_session_make_dir(struct rcv_session *session)
 	return 0;
 }
 
-/* Name the disks the plan copies, and journal them before making any. */
+/* Name the disks the plan copies: disks[0..*n), not made yet. */
 static int rcv_session_name_disks(struct rcv_session *session,
                                   struct hv_plan_answer_disk *disks, size_t *n)
 {
 	const struct hv_plan *plan = &session->plan;
-	struct rcv_record *rec;
 	size_t i;
-	int rc;
 
 	*n = 0;
 	for (i = 0; i < plan->n_disks; i++) {
@@ -812,12 +810,25 @@ static int rcv_session_name_disks(struct rcv_session *session,
 			    session, "disk %s: path too long", d->target);
 		(*n)++;
 	}
-	if (*n == 0)
-		return 0;
-	rec = rcv_session_record(session);
+	return 0;
+}
+
+/*
+ * Journal what the session will make (records.h): its disks, named; none
+ * for a recovery, whose disks an earlier session made and its record
+ * keeps.
+ */
+static int rcv_session_journal_disks(struct rcv_session *session,
+                                     const struct hv_plan_answer_disk *disks,
+                                     size_t n)
+{
+	struct rcv_record *rec = rcv_session_record(session);
+	size_t i;
+	int rc;
+
 	if (!rec)
 		return rcv_session_refuse(session, "out of memory");
-	for (i = 0; i < *n && i < RCV_RECORD_DISKS; i++)
+	for (i = 0; i < n && i < RCV_RECORD_DISKS; i++)
 		snprintf(rec->disks[i], sizeof(rec->disks[i]), "%s",
 		         disks[i].path);
 	rec->n_disks = i;
@@ -826,18 +837,15 @@ static int rcv_session_name_disks(struct rcv_session *session,
 	return rc;
 }
 
-static int rcv_session_make_disks(struct rcv_session *session)
+static int rcv_session_make_disks(struct rcv_session *session,
+                                  const struct hv_plan_answer_disk *named,
+                                  size_t n)
 {
 	struct hv_plan *plan = &session->plan;
 	struct hv_plan_answer *a = &session->answer;
-	struct hv_plan_answer_disk named[HV_MAX_DISKS];
 	struct hv_error herr = { 0 };
-	size_t i, n, p = 0;
-	int rc;
+	size_t i, p = 0;
 
-	rc = rcv_session_name_disks(session, named, &n);
-	if (rc < 0)
-		return rc;
 	for (i = 0; i < n; i++) {
 		struct hv_plan_answer_disk *d = &a->disks[a->n_disks];
 
@@ -852,6 +860,25 @@ static int rcv_session_make_disks(struct rcv_session *session)
 		                       d->target, d->path, d->format);
 	}
 	return 0;
+}
+
+/* An accepted plan: journal, then the socket directory and the disks. */
+static int rcv_session_prepare(struct rcv_session *session)
+{
+	struct hv_plan_answer_disk named[HV_MAX_DISKS];
+	bool recover = session->plan.postcopy_resume;
+	size_t n = 0;
+	int rc = 0;
+
+	if (!recover)
+		rc = rcv_session_name_disks(session, named, &n);
+	if (rc == 0)
+		rc = rcv_session_journal_disks(session, named, n);
+	if (rc == 0)
+		rc = rcv_session_make_dir(session);
+	if (rc == 0 && !recover)
+		rc = rcv_session_make_disks(session, named, n);
+	return rc;
 }
 
 int rcv_session_send(struct rcv_session *session, char *json)
@@ -958,9 +985,7 @@ static int rcv_session_plan(struct rcv_session *session)
 	rc = session->plan.postcopy_resume ? rcv_session_check_recover(session)
 	                                   : rcv_session_check_plan(session);
 	if (rc == 0 && !session->plan.dry_run)
-		rc = rcv_session_make_dir(session);
-	if (rc == 0 && !session->plan.dry_run && !session->plan.postcopy_resume)
-		rc = rcv_session_make_disks(session);
+		rc = rcv_session_prepare(session);
 	if (rc == 0 && session->plan.resume_timeout_ms)
 		rc = rcv_session_grant_resume(session,
 		                              session->plan.resume_timeout_ms,
@@ -1174,6 +1199,7 @@ static void rcv_session_cleanup(struct rcv_session *session)
 			    session->id, session->plan.name);
 		rcv_net_end(session, true);
 		rcv_session_remove_dir(session);
+		rcv_session_journal_end(session);
 		return;
 	}
 	present = !keep && session->conn && session->uuid[0] &&

@@ -26,6 +26,7 @@
 
 static char dir[] = "/tmp/sf-test-records-XXXXXX";
 static char outside[] = "/tmp/sf-test-records-out-XXXXXX";
+static char run[] = "/tmp/sf-test-records-run-XXXXXX";
 static struct rcv_record rec, back;
 
 static bool exists(const char *path)
@@ -212,8 +213,8 @@ Test(receiver_records, postcopy_records, .init = cr_redirect_stderr)
 
 	conn = hv_virt_open("test:///default", NULL);
 	cr_assert_not_null(conn);
-	cr_assert_eq(rcv_records_reconcile(dir, conn), 1);
-	cr_assert_eq(rcv_records_reconcile(dir, NULL), 0);
+	cr_assert_eq(rcv_records_reconcile(dir, run, conn), 1);
+	cr_assert_eq(rcv_records_reconcile(dir, run, NULL), 0);
 	virConnectClose(conn);
 
 	rcv_postcopy_path(dir, TEST_UUID, path, sizeof(path));
@@ -252,6 +253,11 @@ Test(receiver_records, journals, .init = cr_redirect_stderr)
 
 	testdir_make(dir);
 	testdir_make(outside);
+	testdir_make(run);
+	snprintf(path, sizeof(path), "%s/" JOURNAL2, run);
+	cr_assert_eq(mkdir(path, 0750), 0);
+	snprintf(path, sizeof(path), "%s/" JOURNAL2 "/mem.sock", run);
+	touch(path);
 	in(d1, sizeof(d1), "vm2-vda-44556677.qcow2");
 	snprintf(foreign, sizeof(foreign), "%s/precious.img", outside);
 	in(d3, sizeof(d3), "test-vda-00112233.qcow2");
@@ -278,7 +284,7 @@ Test(receiver_records, journals, .init = cr_redirect_stderr)
 
 	conn = hv_virt_open("test:///default", NULL);
 	cr_assert_not_null(conn);
-	cr_assert_eq(rcv_records_reconcile(dir, conn), 3);
+	cr_assert_eq(rcv_records_reconcile(dir, run, conn), 3);
 	virConnectClose(conn);
 
 	cr_assert_eq(rcv_records_count(dir), 0, "a journal stayed");
@@ -286,6 +292,8 @@ Test(receiver_records, journals, .init = cr_redirect_stderr)
 	cr_assert(exists(foreign), "a file outside the storage was removed");
 	cr_assert(exists(d3), "the disk of a VM that runs here was removed");
 	cr_assert_not(exists(mv), "a cold move's directory stayed");
+	snprintf(path, sizeof(path), "%s/" JOURNAL2, run);
+	cr_assert_not(exists(path), "a session's socket directory stayed");
 
 	log = logged();
 	cr_assert(strstr(log, "session " JOURNAL2 " (dns:east): the receiver "
@@ -299,6 +307,44 @@ Test(receiver_records, journals, .init = cr_redirect_stderr)
 	          "%s", log);
 	testdir_remove(dir);
 	testdir_remove(outside);
+	testdir_remove(run);
+}
+
+/*
+ * The journal of a recovery that did not finish: the VM and its disks are
+ * an earlier session's, on record; the journal goes, they stay.
+ */
+Test(receiver_records, journal_of_a_recovery, .init = cr_redirect_stderr)
+{
+	char disk[4200], path[4200], why[300];
+	virConnectPtr conn;
+	int state, reason;
+
+	testdir_make(dir);
+	in(disk, sizeof(disk), "test-vda-00112233.qcow2");
+	touch(disk);
+	record(&rec, TEST_UUID, "test", true, disk, NULL);
+	rcv_postcopy_path(dir, TEST_UUID, path, sizeof(path));
+	cr_assert_eq(rcv_record_write(path, &rec), 0);
+	record(&rec, TEST_UUID, "test", true, NULL, NULL);
+	rcv_journal_path(dir, JOURNAL3, path, sizeof(path));
+	cr_assert_eq(rcv_record_write(path, &rec), 0);
+
+	conn = hv_virt_open("test:///default", NULL);
+	cr_assert_not_null(conn);
+	cr_assert_eq(rcv_records_reconcile(dir, run, conn), 1);
+	cr_assert_eq(hv_domain_state(conn, TEST_UUID, &state, &reason, NULL),
+	             0);
+	virConnectClose(conn);
+	cr_assert_eq(rcv_records_count(dir), 1);
+	rcv_postcopy_path(dir, TEST_UUID, path, sizeof(path));
+	cr_assert_eq(rcv_record_read(path, &back, why, sizeof(why)), 0, "%s",
+	             why);
+	cr_assert_eq(back.n_disks, 1, "the record lost its disk");
+	cr_assert(exists(disk));
+	cr_assert(strstr(logged(), "recovering 'test' (" TEST_UUID ") did "
+	                           "not finish when the receiver stopped"));
+	testdir_remove(dir);
 }
 
 /*
@@ -325,7 +371,7 @@ Test(receiver_records, journal_of_a_paused_vm, .init = cr_redirect_stderr)
 	record(&rec, TEST_UUID, "test", true, disk, NULL);
 	rcv_journal_path(dir, JOURNAL1, path, sizeof(path));
 	cr_assert_eq(rcv_record_write(path, &rec), 0);
-	cr_assert_eq(rcv_records_reconcile(dir, conn), 1);
+	cr_assert_eq(rcv_records_reconcile(dir, run, conn), 1);
 	rcv_postcopy_path(dir, TEST_UUID, path, sizeof(path));
 	cr_assert(exists(path), "no post-copy record");
 	cr_assert(exists(disk));
@@ -336,7 +382,7 @@ Test(receiver_records, journal_of_a_paused_vm, .init = cr_redirect_stderr)
 	record(&rec, TEST_UUID, "test", false, disk, NULL);
 	rcv_journal_path(dir, JOURNAL1, path, sizeof(path));
 	cr_assert_eq(rcv_record_write(path, &rec), 0);
-	cr_assert_eq(rcv_records_reconcile(dir, conn), 1);
+	cr_assert_eq(rcv_records_reconcile(dir, run, conn), 1);
 	cr_assert_not(exists(disk), "the disk of a VM that never ran stayed");
 	/* Destroyed; the test driver cannot undefine with hv's flags. */
 	cr_assert(hv_domain_state(conn, TEST_UUID, &state, &reason, NULL) ==
