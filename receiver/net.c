@@ -20,6 +20,7 @@
 #include "netcontinuity/tapchan.h"
 #include "netcontinuity/tunnel.h"
 #include "receiver/log.h"
+#include "receiver/records.h"
 #include "receiver/session.h"
 #include "transport/tp_msg.h"
 
@@ -51,7 +52,30 @@ const char *rcv_net_dir(const struct rcv_server *srv)
 struct rcv_net_recover {
 	const struct rcv_server *srv;
 	struct nc_nl *nl;
+	virConnectPtr conn; /* opened for the first prepared tunnel */
+	bool tried;
 };
+
+/*
+ * A tunnel of a migration that never committed is still needed if its VM
+ * runs here, or is kept here in post-copy: the migration got past the
+ * switchover before the receiver stopped (records.h keeps such a VM too).
+ */
+static bool rcv_net_vm_here(struct rcv_net_recover *rr,
+                            const struct nc_record *rec)
+{
+	int state = 0, reason = 0;
+
+	if (!rr->tried) {
+		rr->tried = true;
+		rr->conn = hv_virt_open(rr->srv->opts->libvirt_uri, NULL);
+	}
+	return rr->conn &&
+	       hv_domain_state(rr->conn, rec->uuid, &state, &reason, NULL) ==
+	           0 &&
+	       (state == VIR_DOMAIN_RUNNING ||
+	        rcv_state_in_postcopy(state, reason));
+}
 
 static void rcv_net_bad(void *arg, const char *path, const char *why)
 {
@@ -65,12 +89,15 @@ static int rcv_net_recover_one(void *arg, const struct nc_record *rec)
 	struct rcv_net_recover *rr = arg;
 	struct nc_error err = { 0 };
 
-	if (rec->state != NC_STATE_PREPARED) {
+	if (rec->state != NC_STATE_PREPARED || rcv_net_vm_here(rr, rec)) {
 		rcv_log(LOG_INFO,
-		        "tunnel %s (%s, VM '%s', NIC %s, from %s) is kept: its "
-		        "migration finished",
+		        "tunnel %s (%s, VM '%s', NIC %s, from %s) is kept: %s",
 		        rec->id, nc_mode_name(rec->mode), rec->vm, rec->nic_mac,
-		        rec->peer);
+		        rec->peer,
+		        rec->state != NC_STATE_PREPARED
+		            ? "its migration finished"
+		            : "the VM is here, its migration past the "
+		              "switchover when the receiver stopped");
 		return 0;
 	}
 	if (nc_tunnel_teardown_record(rr->nl, rcv_net_dir(rr->srv), rec, &err) <
@@ -99,6 +126,8 @@ void rcv_net_recover(const struct rcv_server *srv)
 	                      rcv_net_bad, &rr, &err) < 0)
 		rcv_log(LOG_ERR, "tunnels in %s: %s", rcv_net_dir(srv),
 		        err.msg);
+	if (rr.conn)
+		virConnectClose(rr.conn);
 	nc_nl_close(rr.nl);
 }
 
