@@ -844,16 +844,17 @@ static int rcv_session_make_disks(struct rcv_session *session,
 	struct hv_plan *plan = &session->plan;
 	struct hv_plan_answer *a = &session->answer;
 	struct hv_error herr = { 0 };
-	size_t i, p = 0;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
+	/* named[] holds the plan's disks that are not shared, in order. */
+	for (i = 0; i < plan->n_disks && a->n_disks < n; i++) {
 		struct hv_plan_answer_disk *d = &a->disks[a->n_disks];
 
-		*d = named[i];
-		while (plan->disks[p].shared)
-			p++;
+		if (plan->disks[i].shared)
+			continue;
+		*d = named[a->n_disks];
 		if (hv_image_create(d->path, d->format,
-		                    plan->disks[p++].virtual_size, &herr) < 0)
+		                    plan->disks[i].virtual_size, &herr) < 0)
 			return rcv_session_refuse(session, "%s", herr.msg);
 		a->n_disks++; /* made: from now on cleanup removes it */
 		rcv_session_check_line(session, "disk %s: created %s (%s)",
