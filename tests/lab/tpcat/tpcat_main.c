@@ -214,7 +214,7 @@ static void *tpcat_echo_main(void *arg)
 static void *tpcat_sink_main(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
-	struct tpcat_hash hash;
+	struct tpcat_hash hash = { 0 }; /* no known digest: hash what arrives */
 	char line[TPCAT_REPLY_MAX];
 	uint8_t *buf = malloc(TPCAT_CHUNK);
 	ssize_t n = -1;
