@@ -237,7 +237,8 @@ static void tp_resume_refuse(struct tp_stripe *stripe, int code,
 	tp_stripe_emit_ctl(stripe, TP_FRAME_CLOSE, (uint32_t)n);
 	/* Best effort: a small frame on an idle socket. */
 	n = tp_tls_conn_write(stripe->conn, stripe->tx, stripe->tx_len, &err);
-	(void)n;
+	if (n > 0)
+		tp_tls_conn_flush(stripe->conn, &err);
 	stripe->tx_len = stripe->tx_off = 0;
 }
 

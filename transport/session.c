@@ -317,6 +317,8 @@ static void tp_session_send_close(struct tp_session *session, int code,
 		tp_stripe_emit_ctl(stripe, TP_FRAME_CLOSE, (uint32_t)n);
 		n = tp_tls_conn_write(stripe->conn, stripe->tx, stripe->tx_len,
 		                      &err);
+		if (n > 0)
+			tp_tls_conn_flush(stripe->conn, &err);
 		stripe->tx_len = stripe->tx_off = 0;
 	}
 }

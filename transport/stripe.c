@@ -341,6 +341,11 @@ static bool tp_stripe_fill(struct tp_stripe *stripe)
 	return false;
 }
 
+/*
+ * Write frames until frames_max, nothing more to send, or a full socket;
+ * then push out what the TLS layer gathered (tls_bio.c), so no frame
+ * waits in it for the next batch.
+ */
 void tp_stripe_flush(struct tp_stripe *stripe, int frames_max)
 {
 	struct tp_error err = { 0 };
@@ -356,7 +361,7 @@ void tp_stripe_flush(struct tp_stripe *stripe, int frames_max)
 				stripe->tx_entry = NULL;
 			}
 			if (frames++ >= frames_max || !tp_stripe_fill(stripe))
-				return;
+				break;
 			stripe->tx_frames++;
 			tp_rate_charge(&stripe->session->rate, stripe->tx_len,
 			               tp_now_ns());
@@ -373,6 +378,13 @@ void tp_stripe_flush(struct tp_stripe *stripe, int frames_max)
 		}
 		stripe->tx_off += (size_t)n;
 	}
+	if (stripe->state != TP_STRIPE_HELLO && stripe->state != TP_STRIPE_OPEN)
+		return;
+	n = tp_tls_conn_flush(stripe->conn, &err);
+	if (n == -EAGAIN)
+		stripe->write_blocked = true;
+	else if (n < 0)
+		tp_stripe_kill(stripe, &err);
 }
 
 static bool tp_stripe_held(const struct tp_stripe *stripe, uint64_t now)

@@ -468,7 +468,7 @@ struct tp_tls_conn *tp_tls_conn_new(struct tp_tls *tls, int fd,
                                     const char *peer_addr, struct tp_error *err)
 {
 	struct tp_tls_conn *conn;
-	BIO *bio;
+	BIO *bio, *wbio;
 
 	conn = calloc(1, sizeof(*conn));
 	if (!conn)
@@ -480,7 +480,11 @@ struct tp_tls_conn *tp_tls_conn_new(struct tp_tls *tls, int fd,
 	conn->ssl = SSL_new(tls->ctx);
 	if (!conn->ssl || !(bio = tp_tls_bio_new(fd)))
 		goto fail;
-	SSL_set_bio(conn->ssl, bio, bio); /* the SSL owns bio now */
+	if (!(wbio = tp_tls_gather_new(bio))) {
+		BIO_free(bio);
+		goto fail;
+	}
+	SSL_set_bio(conn->ssl, bio, wbio); /* the SSL owns both now */
 	if (!SSL_set_ex_data(conn->ssl, tp_tls_ex_index, conn))
 		goto fail;
 	if (tls->server)
@@ -665,6 +669,20 @@ ssize_t tp_tls_conn_write(struct tp_tls_conn *conn, const void *buf, size_t len,
 	return ret == 0
 	           ? tp_error_set(err, -EPIPE, "peer %s: closed", conn->peer)
 	           : ret;
+}
+
+int tp_tls_conn_flush(struct tp_tls_conn *conn, struct tp_error *err)
+{
+	BIO *wbio = SSL_get_wbio(conn->ssl);
+
+	if (BIO_flush(wbio) > 0)
+		return 0;
+	if (BIO_should_retry(wbio)) {
+		conn->want_write = true;
+		return -EAGAIN;
+	}
+	return tp_error_set(err, -ECONNRESET, "peer %s: connection lost (%s)",
+	                    conn->peer, errno ? strerror(errno) : "write");
 }
 
 void tp_tls_conn_shutdown(struct tp_tls_conn *conn)

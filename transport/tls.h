@@ -70,6 +70,8 @@ ssize_t tp_tls_conn_read(struct tp_tls_conn *conn, void *buf, size_t len,
 /*
  * Write up to len bytes (partial writes allowed; the same bytes must be
  * offered again after -EAGAIN). Returns the count, -EAGAIN or -errno.
+ * The records may wait in the connection's gather buffer: a writer calls
+ * tp_tls_conn_flush when it has nothing more to write for now.
  */
 ssize_t tp_tls_conn_write(struct tp_tls_conn *conn, const void *buf, size_t len,
                           struct tp_error *err);
@@ -82,6 +84,13 @@ ssize_t tp_tls_conn_write(struct tp_tls_conn *conn, const void *buf, size_t len,
 int tp_tls_conn_export(struct tp_tls_conn *conn, const char *label,
                        const uint8_t *context, size_t context_len,
                        uint8_t *out, size_t out_len);
+
+/*
+ * Send on what writes left gathered (see tp_tls_gather_new): 0 when all
+ * is out, -EAGAIN when the socket is full (wait until it is writable and
+ * call again), or a negative errno with err filled.
+ */
+int tp_tls_conn_flush(struct tp_tls_conn *conn, struct tp_error *err);
 
 /* Send close_notify, best effort. */
 void tp_tls_conn_shutdown(struct tp_tls_conn *conn);
@@ -98,6 +107,13 @@ const char *tp_tls_conn_identity(const struct tp_tls_conn *conn);
  * Returns NULL with errno set.
  */
 BIO *tp_tls_bio_new(int fd);
+
+/*
+ * tls_bio.c: a BIO that gathers what is written to it and passes it on to
+ * sock (the socket BIO) in large sends, when full or flushed. It holds a
+ * reference to sock. Returns NULL with errno set.
+ */
+BIO *tp_tls_gather_new(BIO *sock);
 
 /*
  * Does cert carry an identity on allow? On a match, copies the matched

@@ -77,7 +77,7 @@ static int raw_write(struct raw_peer *rp, const uint8_t *buf, size_t len)
 		buf += n;
 		len -= (size_t)n;
 	}
-	return 0;
+	return tp_tls_conn_flush(rp->conn, &err) == 0 ? 0 : -1;
 }
 
 static int raw_read(struct raw_peer *rp, uint8_t *buf, size_t len)

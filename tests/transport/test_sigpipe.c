@@ -24,54 +24,23 @@ static void sigpipe_default(void)
 
 TestSuite(transport_sigpipe, .init = sigpipe_default);
 
-/* Drive both handshakes over a socketpair until both are done. */
-static void tls_pair(struct tp_tls_conn *a, struct tp_tls_conn *b)
-{
-	struct tp_error err = { 0 };
-	int ra = -EAGAIN, rb = -EAGAIN;
-
-	for (int i = 0; i < 1000 && (ra || rb); i++) {
-		if (ra)
-			ra = tp_tls_conn_handshake(a, &err);
-		cr_assert(ra == 0 || ra == -EAGAIN, "client: %s", err.msg);
-		if (rb)
-			rb = tp_tls_conn_handshake(b, &err);
-		cr_assert(rb == 0 || rb == -EAGAIN, "server: %s", err.msg);
-		usleep(1000);
-	}
-	cr_assert_eq(ra, 0);
-	cr_assert_eq(rb, 0);
-}
-
 Test(transport_sigpipe, tls_write_to_dead_peer, .timeout = 10)
 {
-	struct tp_tls_conf tconf = { .psk_identity = "lab",
-		                     .psk_hex = psk_hex };
-	struct tp_tls *ctls, *stls;
-	struct tp_tls_conn *client, *server;
+	struct tt_tls_pair p;
 	struct tp_error err = { 0 };
 	static uint8_t buf[16384];
 	ssize_t n = 0;
-	int sv[2];
 
-	cr_assert_eq(socketpair(AF_UNIX,
-	                        SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
-	                        sv),
-	             0);
-	ctls = tp_tls_new(&tconf, false, &err);
-	cr_assert(ctls, "%s", err.msg);
-	stls = tp_tls_new(&tconf, true, &err);
-	cr_assert(stls, "%s", err.msg);
-	client = tp_tls_conn_new(ctls, sv[0], "client", &err);
-	server = tp_tls_conn_new(stls, sv[1], "server", &err);
-	cr_assert(client && server);
-	tls_pair(client, server);
-
+	tt_tls_pair_open(&p);
 	/* The server vanishes without a word. */
-	tp_tls_conn_free(server);
-	close(sv[1]);
+	tp_tls_conn_free(p.server);
+	p.server = NULL;
+	close(p.sv[1]);
+	p.sv[1] = -1;
 	for (int i = 0; i < 100; i++) {
-		n = tp_tls_conn_write(client, buf, sizeof(buf), &err);
+		n = tp_tls_conn_write(p.client, buf, sizeof(buf), &err);
+		if (n >= 0)
+			n = tp_tls_conn_flush(p.client, &err);
 		if (n < 0 && n != -EAGAIN)
 			break;
 	}
@@ -79,11 +48,8 @@ Test(transport_sigpipe, tls_write_to_dead_peer, .timeout = 10)
 	          n);
 	cr_log_info("write to a dead peer: %s", err.msg);
 	/* close_notify to the dead peer must not kill us either. */
-	tp_tls_conn_shutdown(client);
-	tp_tls_conn_free(client);
-	close(sv[0]);
-	tp_tls_free(ctls);
-	tp_tls_free(stls);
+	tp_tls_conn_shutdown(p.client);
+	tt_tls_pair_free(&p);
 }
 
 /* Every channel the peer opens echoes through this thread. */
