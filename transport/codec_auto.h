@@ -2,24 +2,25 @@
  * codec_auto.h: the adaptive codec (TP_CODEC_AUTO), internal to transport/.
  *
  * Every TP_AUTO_SAMPLE_EVERY frames, the sender compresses one frame with
- * each candidate (raw, LZ4-1, zstd -1, zstd-1, zstd-3), timing it on the
- * thread's CPU clock. Decayed sums of raw bytes, wire bytes and CPU time
+ * a candidate (raw, LZ4-1, zstd -1, zstd-1, zstd-3; the first time with
+ * each, then with one in turn), timing it on the thread's CPU clock. Decayed sums of raw bytes, wire bytes and CPU time
  * give each candidate's ratio and speed (byte-weighted, so one frame of
  * zeros does not swamp them), which feed a pure policy,
  * tp_codec_auto_pick(), together with the measured wire rate. The policy
  * models the goodput of each candidate as
  *
- *   min(wire rate x ratio, speed x CPU budget)
+ *   min(wire rate x ratio, CPU budget / CPU cost of a raw byte)
  *
- * and takes the cheapest candidate within TP_AUTO_MARGIN_PCT of the best:
- * the strongest ratio the CPU budget affords wins. The budget is 0.35
- * core per Gbit/s of wire, the codec's share of the sender's target of
- * half a core (TLS, TCP and copies take the rest), but at least a quarter
- * and at most one core. On the lab guest's stream (zstd -1 1.96x at about
- * 1 GB/s per core, zstd-1 2.20x at 0.55 GB/s, LZ4 1.80x at 1.3 GB/s) that
- * is zstd-1 up to a few hundred Mbit/s, where the quarter core is more
- * than the per-Gbit/s share (a stronger level on a slow link, by design),
- * zstd -1 at 1 Gbit/s, LZ4 or nothing from about 10 Gbit/s.
+ * where a raw byte costs the codec's measured time, plus fixed costs per
+ * raw byte (the local socket, framing) and per wire byte (TLS, TCP),
+ * measured once with bench/transport; it takes the cheapest candidate
+ * within TP_AUTO_MARGIN_PCT of the best. The budget is the sender's
+ * target, half a core per Gbit/s of wire, but at least 0.3 core (a slow
+ * link affords a strong level) and at most 1.5. On the lab guest's stream
+ * (zstd -1 1.96x at about 1 GB/s per core, zstd-1 2.20x at 0.55 GB/s, LZ4
+ * 1.80x at 1.3 GB/s) that is zstd-1 or zstd-3 up to a few hundred Mbit/s,
+ * zstd -1 around 500 Mbit/s, LZ4 from about 700 Mbit/s, and nothing once
+ * the CPU cannot keep up with the link.
  */
 #ifndef SKYFERRY_TP_CODEC_AUTO_H
 #define SKYFERRY_TP_CODEC_AUTO_H
@@ -45,14 +46,15 @@ struct tp_codec_auto_cand {
 /*
  * The policy: index into cands (ordered cheapest first; cands[0] is raw)
  * of the candidate with the best modelled goodput on a link of wire_Bps
- * bytes per second with cpu_cores of CPU to spend. Candidates with an
- * unknown speed or ratio are passed over. Pure.
+ * bytes per second with cpu_cores of CPU to spend on sending (the codec,
+ * TLS and TCP together). Candidates with an unknown speed or ratio are
+ * passed over. Pure.
  */
 unsigned int tp_codec_auto_pick(const struct tp_codec_auto_cand *cands,
                                 unsigned int count, double wire_Bps,
                                 double cpu_cores);
 
-/* CPU budget in cores for a link of wire_Bps bytes per second. Pure. */
+/* The sender's CPU budget in cores on a link of wire_Bps. Pure. */
 double tp_codec_auto_budget(double wire_Bps);
 
 struct tp_codec_auto;
