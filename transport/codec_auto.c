@@ -99,7 +99,6 @@ struct tp_codec_auto {
 	unsigned int count;
 	unsigned int current;
 	uint64_t frames;
-	uint64_t samples; /* after the first: one candidate each, in turn */
 };
 
 static double tp_auto_cpu_s(void)
@@ -161,12 +160,12 @@ static void tp_auto_decay(double *sum, double sample, bool first)
 }
 
 /*
- * Compress raw with candidates from..to-1; update their sums, speeds and
- * ratios.
+ * Compress raw with every candidate; update its sums, speed and ratio. All
+ * on the same frame, so their ratios compare: frames of one stream differ
+ * more than the candidates do.
  */
 static void tp_auto_sample(struct tp_codec_auto *autoc, const uint8_t *raw,
-                           size_t len, uint8_t *scratch, unsigned int from,
-                           unsigned int to)
+                           size_t len, uint8_t *scratch)
 {
 	struct tp_codec_auto_cand *cand;
 	struct tp_auto_sums *sums;
@@ -175,7 +174,7 @@ static void tp_auto_sample(struct tp_codec_auto *autoc, const uint8_t *raw,
 	ssize_t n;
 	bool first;
 
-	for (i = from; i < to; i++) {
+	for (i = 1; i < autoc->count; i++) {
 		cand = &autoc->cands[i];
 		sums = &autoc->sums[i];
 		start = tp_auto_cpu_s();
@@ -208,21 +207,11 @@ bool tp_codec_auto_frame(struct tp_codec_auto *autoc, const uint8_t *raw,
                          size_t len, uint8_t *scratch, double wire_Bps,
                          unsigned int *codec, int *level)
 {
-	unsigned int pick, next;
+	unsigned int pick;
 
 	if (len < 2 || autoc->frames++ % TP_AUTO_SAMPLE_EVERY)
 		return false;
-	/*
-	 * The first sample measures every candidate, so the policy has all
-	 * it needs at once; after that one candidate in turn, which keeps
-	 * sampling to a fraction of the codec's own cost at LZ4's speed.
-	 */
-	if (autoc->frames == 1) {
-		tp_auto_sample(autoc, raw, len, scratch, 1, autoc->count);
-	} else if (autoc->count > 1) {
-		next = 1 + autoc->samples++ % (autoc->count - 1);
-		tp_auto_sample(autoc, raw, len, scratch, next, next + 1);
-	}
+	tp_auto_sample(autoc, raw, len, scratch);
 	pick = tp_codec_auto_pick(autoc->cands, autoc->count, wire_Bps,
 	                          tp_codec_auto_budget(wire_Bps));
 	if (pick == autoc->current)
